@@ -1,0 +1,156 @@
+"""Skip-connected RNN (Zhang et al. 2016, "Architectural complexity measures
+of recurrent neural networks")."""
+
+import keras
+from keras import constraints
+from keras import initializers
+from keras import ops
+from keras import regularizers
+
+from rnnzoo.layers.base import RecurrentCell
+from rnnzoo.layers.base import RecurrentLayer
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class SkipRNNCell(RecurrentCell):
+    """Cell of an Elman RNN with a recurrent connection that skips `k` steps.
+
+    ```
+    h_t = act(x W + h_{t-1} U + h_{t-k} S + b)
+    ```
+
+    with `skip=k` and `skip_kernel` `S` `(units, units)`. The cell's single
+    state is the history of the last `k` outputs, `[h_{t-1}, ..., h_{t-k}]`
+    concatenated to `(batch, k * units)`, newest first.
+
+    With `use_short_connection=False` the `h_{t-1} U` term (and
+    `recurrent_kernel`) is dropped: the layer is then exactly `k`
+    independent Elman RNNs over the interleaved steps `t ≡ j (mod k)`, a
+    dilated RNN layer.
+
+    Args:
+        units: Positive integer, dimensionality of the output space.
+        skip: Positive integer `k`, how many steps back the skip connection
+            reaches. Default `2`.
+        use_short_connection: Whether `h_{t-1}` feeds the next step too.
+            Default `True`.
+        skip_initializer: Initializer of `skip_kernel`. Default
+            `"orthogonal"`.
+        skip_regularizer: Regularizer of `skip_kernel`.
+        skip_constraint: Constraint of `skip_kernel`.
+        **kwargs: `activation`, `use_bias`, the initializers, regularizers
+            and constraints of `kernel`, `recurrent_kernel` and `bias`,
+            `dropout`, `recurrent_dropout` and `seed`, as in
+            `keras.layers.SimpleRNNCell`.
+
+    Call arguments:
+        inputs: A 2D tensor `(batch, features)`.
+        states: `[history]`, `(batch, skip * units)`.
+        training: Whether dropout is active.
+
+    Example:
+
+    >>> inputs = np.random.random((8, 10, 5)).astype("float32")
+    >>> rnn = keras.layers.RNN(SkipRNNCell(4, skip=3))
+    >>> rnn(inputs).shape
+    (8, 4)
+    """
+
+    num_gates = 1
+
+    def __init__(
+        self,
+        units,
+        skip=2,
+        use_short_connection=True,
+        skip_initializer="orthogonal",
+        skip_regularizer=None,
+        skip_constraint=None,
+        **kwargs,
+    ):
+        if isinstance(skip, bool) or not isinstance(skip, int) or skip < 1:
+            raise ValueError(
+                f"`skip` must be a positive integer, got skip={skip!r}"
+            )
+        super().__init__(units, **kwargs)
+        self.skip = skip
+        self.use_short_connection = use_short_connection
+        self.skip_initializer = initializers.get(skip_initializer)
+        self.skip_regularizer = regularizers.get(skip_regularizer)
+        self.skip_constraint = constraints.get(skip_constraint)
+        self.state_size = [skip * units]
+        self.output_size = units
+
+    @property
+    def uses_recurrent_kernel(self):
+        return self.use_short_connection
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.skip_kernel = self.add_weight(
+            shape=(self.units, self.units),
+            name="skip_kernel",
+            initializer=self.skip_initializer,
+            regularizer=self.skip_regularizer,
+            constraint=self.skip_constraint,
+        )
+
+    def recurrent_step(self, projected_inputs, states, training=False):
+        history = states[0]
+        dropped = self.drop_recurrent_state(history, training)
+        oldest_start = (self.skip - 1) * self.units
+        z = projected_inputs + ops.matmul(
+            dropped[:, oldest_start:], self.skip_kernel
+        )
+        if self.use_short_connection:
+            z = z + ops.matmul(dropped[:, : self.units], self.recurrent_kernel)
+        h = self.activation(z)
+        new_history = ops.concatenate([h, history[:, :oldest_start]], axis=-1)
+        return h, [new_history]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "skip": self.skip,
+            "use_short_connection": self.use_short_connection,
+            "skip_initializer": initializers.serialize(self.skip_initializer),
+            "skip_regularizer": regularizers.serialize(self.skip_regularizer),
+            "skip_constraint": constraints.serialize(self.skip_constraint),
+        }
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class SkipRNN(RecurrentLayer):
+    """Skip-connected RNN layer (Zhang et al. 2016).
+
+    Runs `SkipRNNCell` over a sequence, with the input projection of all
+    steps hoisted out of the time loop. Its state (and the state returned
+    with `return_state=True`) is the history of the last `skip` outputs,
+    `(batch, skip * units)`, newest first.
+
+    Args:
+        units: Positive integer, dimensionality of the output space.
+        **kwargs: Every argument of `SkipRNNCell` (`skip`,
+            `use_short_connection`, ...) and of `keras.layers.RNN`
+            (`return_sequences`, `return_state`, `go_backwards`, `stateful`,
+            `unroll`, `zero_output_for_mask`).
+
+    Call arguments:
+        sequences: A 3D tensor `(batch, timesteps, features)`.
+        initial_state: Optional `[history]`, `(batch, skip * units)`.
+        mask: Optional boolean `(batch, timesteps)`.
+        training: Whether dropout is active.
+
+    Example:
+
+    >>> inputs = np.random.random((8, 12, 5)).astype("float32")
+    >>> outputs, history = SkipRNN(4, skip=3, return_sequences=True,
+    ...                            return_state=True)(inputs)
+    >>> outputs.shape, history.shape
+    ((8, 12, 4), (8, 12))
+    """
+
+    cell_class = SkipRNNCell
+
+    skip = property(lambda self: self.cell.skip)
+    use_short_connection = property(lambda self: self.cell.use_short_connection)
