@@ -295,10 +295,12 @@ _SHARED_ARGUMENTS = ("dtype", "trainable")
 
 
 def _cell_argument_names(cell_class):
-    """Names of the constructor arguments of `cell_class` and its rnnzoo bases."""
+    """Constructor argument names of `cell_class` and its rnnzoo bases."""
     names = set()
     for klass in cell_class.__mro__:
-        if not issubclass(klass, RecurrentCell) or "__init__" not in vars(klass):
+        if not issubclass(klass, RecurrentCell) or "__init__" not in vars(
+            klass
+        ):
             continue
         for parameter in inspect.signature(klass.__init__).parameters.values():
             if parameter.kind is parameter.POSITIONAL_OR_KEYWORD:
@@ -425,4 +427,3 @@ class RecurrentLayer(keras.layers.RNN):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-

@@ -49,7 +49,9 @@ class MGUCell(GatedRecurrentCell):
         x_f, x_h = ops.split(projected_inputs, 2, axis=-1)
         forget_kernel = self.recurrent_kernel[:, : self.units]
         candidate_kernel = self.recurrent_kernel[:, self.units :]
-        f = self.recurrent_activation(x_f + ops.matmul(h_dropped, forget_kernel))
+        f = self.recurrent_activation(
+            x_f + ops.matmul(h_dropped, forget_kernel)
+        )
         candidate = self.activation(
             x_h + ops.matmul(f * h_dropped, candidate_kernel)
         )
