@@ -1,6 +1,10 @@
 """rnnzoo's recurrent layers: cells, the sequence layers that run them, and
 the registry of cells by name."""
 
+from rnnzoo.layers.attention import BahdanauAttention
+from rnnzoo.layers.attention import LuongAttention
+from rnnzoo.layers.attention_base import AttentionMechanism
+from rnnzoo.layers.attention_decoder import AttentionDecoder
 from rnnzoo.layers.base import GatedRecurrentCell
 from rnnzoo.layers.base import RecurrentCell
 from rnnzoo.layers.base import RecurrentLayer
