@@ -55,7 +55,7 @@ def _lookup(name):
     return _CELLS[name]
 
 
-def get_cell(name: str, units: int, **kwargs):
+def get_cell(name: str, units: int, /, **kwargs):
     """Creates the one-step cell registered as `name`.
 
     Args:
@@ -79,7 +79,7 @@ def get_cell(name: str, units: int, **kwargs):
     return cell_class(units, **kwargs)
 
 
-def get_recurrent_layer(name: str, units: int, **kwargs):
+def get_recurrent_layer(name: str, units: int, /, **kwargs):
     """Creates the sequence layer registered as `name`.
 
     Args:

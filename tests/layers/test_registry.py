@@ -49,3 +49,8 @@ def test_unknown_name_lists_the_valid_names(getter):
 def test_register_cell_refuses_silent_override():
     with pytest.raises(ValueError, match="already registered"):
         register_cell("lstm", keras.layers.GRUCell, keras.layers.GRU)
+
+
+def test_layer_name_can_be_passed_through():
+    assert get_recurrent_layer("mgu", 3, name="encoder").name == "encoder"
+    assert get_cell("lstm", 3, name="decoder_cell").name == "decoder_cell"
