@@ -2,5 +2,9 @@
 
 from rnnzoo import decoding
 from rnnzoo import layers
+from rnnzoo import models
+from rnnzoo.zoo import create_model
+from rnnzoo.zoo import list_models
+from rnnzoo.zoo import model_info
 
 __version__ = "0.1.0"

@@ -1,0 +1,206 @@
+"""Many-to-one classification: one label per sequence (sentiment, topic,
+time-series classification)."""
+
+import keras
+
+from rnnzoo.models.arguments import check_choice
+from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.models.base import RecurrentModel
+from rnnzoo.models.encoder import recurrent_encoder
+from rnnzoo.models.pooling import get_pooling
+
+ACTIVATIONS = ("auto", "softmax", "sigmoid", None)
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class SequenceClassifier(RecurrentModel):
+    """A recurrent classifier: one label per sequence.
+
+    The sequence (token ids or real-valued features) runs through a stack
+    of recurrent layers of any registered cell; the output sequence is
+    pooled over its unmasked steps into one vector, which a dense layer
+    maps to class probabilities:
+
+    ```
+    inputs -> embedding (tokens) -> RecurrentStack -> pooling -> dropout
+           -> Dense(predictions)
+    ```
+
+    Outputs, by `activation` and `num_classes`:
+
+    * `"auto"` (default): one sigmoid unit for `num_classes=1`, else a
+      softmax over `num_classes`.
+    * `"softmax"`: a softmax over `num_classes >= 2`; labels are class ids.
+    * `"sigmoid"`: one sigmoid unit for `num_classes` 1 or 2 (binary labels
+      0/1); `num_classes` independent sigmoids above that (multi-label,
+      labels are 0/1 vectors).
+    * `None`: logits, one for `num_classes=1` else `num_classes`.
+
+    `compile()` defaults to the matching loss (binary or sparse categorical
+    cross-entropy, `from_logits` for `activation=None`) and accuracy metric,
+    named `"accuracy"`.
+
+    Args:
+        num_classes: Positive integer, the number of classes.
+        cell: Registry name of the recurrent cell, one of
+            `rnnzoo.layers.cell_names()`. Default `"lstm"`.
+        units: Width of every recurrent layer (per direction). Default 64.
+        num_layers: Number of stacked recurrent layers. Default 1.
+        bidirectional: Whether each layer reads the sequence both ways.
+        residual: Whether layers of equal input and output width add their
+            input to their output.
+        dropout: Float in `[0, 1)`, dropout on the inputs of every
+            recurrent layer and on the pooled vector.
+        recurrent_dropout: Float in `[0, 1)`, each cell's dropout on its
+            previous state.
+        cell_kwargs: Dict of further arguments of every recurrent layer,
+            e.g. `{"skip": 4}` for `"skip_rnn"`.
+        vocab_size: Number of token ids, padding included, for token
+            inputs `(batch, steps)` int32. Pass this or `input_dim`.
+        embedding_dim: Width of the token embedding; default `units`.
+        mask_zero: Whether token id 0 is padding (masked). Default `True`.
+        input_dim: Number of features per step, for real-valued inputs
+            `(batch, steps, input_dim)`. Pass this or `vocab_size`.
+        mask_value: For feature inputs, the value that marks a padded step
+            (all features equal to it), or `None`.
+        sequence_length: Fixed number of steps, or `None` for any.
+        pooling: How the output sequence becomes one vector: `"last"` (the
+            final output of each direction: the forward direction's last
+            unmasked step, the backward direction's first), `"mean"`,
+            `"max"` or `"attention"` (additive attention pooling), all over
+            the unmasked steps only. Default `"last"`.
+        attention_units: Width of the attention scoring layer, for
+            `pooling="attention"`; default the pooled width.
+        activation: `"auto"`, `"softmax"`, `"sigmoid"` or `None`, see above.
+        **kwargs: Arguments of `keras.Model` (`name`, `trainable`).
+
+    Example:
+
+    >>> model = SequenceClassifier(num_classes=3, vocab_size=100, units=8,
+    ...                            cell="mgu", bidirectional=True,
+    ...                            pooling="attention")
+    >>> model.compile()
+    >>> model.predict(np.array([[5, 7, 9, 0, 0]]), verbose=0).shape
+    (1, 3)
+
+    The IRNN of Le et al. (2015), a ReLU Elman RNN whose recurrent weights
+    start at the identity, is one line:
+
+    >>> irnn = SequenceClassifier(
+    ...     num_classes=10, input_dim=1, units=16, cell="simple",
+    ...     cell_kwargs={"activation": "relu",
+    ...                  "recurrent_initializer": "identity"})
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        cell: str = "lstm",
+        units: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        residual: bool = False,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        cell_kwargs: dict | None = None,
+        vocab_size: int | None = None,
+        embedding_dim: int | None = None,
+        mask_zero: bool = True,
+        input_dim: int | None = None,
+        mask_value: float | None = None,
+        sequence_length: int | None = None,
+        pooling: str = "last",
+        attention_units: int | None = None,
+        activation: str | None = "auto",
+        **kwargs,
+    ):
+        check_positive_integer("num_classes", num_classes)
+        check_choice("activation", activation, ACTIVATIONS)
+        if activation == "auto":
+            resolved = "sigmoid" if num_classes == 1 else "softmax"
+        else:
+            resolved = activation
+        if resolved == "softmax" and num_classes < 2:
+            raise ValueError(
+                'activation="softmax" needs `num_classes` >= 2; use '
+                '"sigmoid" (or "auto") for one class, got '
+                f"num_classes={num_classes!r}"
+            )
+        if num_classes == 1 or (resolved == "sigmoid" and num_classes == 2):
+            output_units = 1
+        else:
+            output_units = num_classes
+
+        # === Functional model ===
+        inputs, sequence = recurrent_encoder(
+            cell=cell,
+            units=units,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            residual=residual,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            cell_kwargs=cell_kwargs,
+            vocab_size=vocab_size,
+            embedding_dim=embedding_dim,
+            mask_zero=mask_zero,
+            input_dim=input_dim,
+            mask_value=mask_value,
+            sequence_length=sequence_length,
+        )
+        pooled = get_pooling(
+            pooling,
+            bidirectional=bidirectional,
+            attention_units=attention_units,
+        )(sequence)
+        if dropout > 0.0:
+            pooled = keras.layers.Dropout(dropout, name="head_dropout")(pooled)
+        outputs = keras.layers.Dense(
+            output_units,
+            activation=resolved,
+            dtype="float32",
+            name="predictions",
+        )(pooled)
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        # === Config ===
+        self.remember_arguments(
+            num_classes=num_classes,
+            cell=cell,
+            units=units,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            residual=residual,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            cell_kwargs=cell_kwargs,
+            vocab_size=vocab_size,
+            embedding_dim=embedding_dim,
+            mask_zero=mask_zero,
+            input_dim=input_dim,
+            mask_value=mask_value,
+            sequence_length=sequence_length,
+            pooling=pooling,
+            attention_units=attention_units,
+            activation=activation,
+        )
+        self.output_activation = resolved
+        self.output_units = output_units
+
+    def default_loss(self):
+        from_logits = self.output_activation is None
+        if self.output_units == 1 or self.output_activation == "sigmoid":
+            return keras.losses.BinaryCrossentropy(from_logits=from_logits)
+        return keras.losses.SparseCategoricalCrossentropy(
+            from_logits=from_logits
+        )
+
+    def default_metrics(self):
+        if self.output_units == 1 or self.output_activation == "sigmoid":
+            threshold = 0.0 if self.output_activation is None else 0.5
+            return [
+                keras.metrics.BinaryAccuracy(
+                    threshold=threshold, name="accuracy"
+                )
+            ]
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
