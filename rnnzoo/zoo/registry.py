@@ -1,0 +1,217 @@
+"""The zoo's registry: named models read from the config files.
+
+Every YAML file in `zoo_configs/` is one zoo model; there is no other list.
+`create_model("name")` builds it, `create_model("name.tag",
+pretrained=True)` also loads the weights published under that tag.
+"""
+
+import difflib
+import fnmatch
+import importlib.resources
+import os
+from pathlib import Path
+
+from rnnzoo.zoo import hub
+from rnnzoo.zoo import presets
+from rnnzoo.zoo.schema import load_config
+
+_CONFIGS_ENV = "RNNZOO_CONFIGS"
+
+
+def configs_dir() -> Path:
+    """The folder of zoo configs: `RNNZOO_CONFIGS`, else the packaged one."""
+    override = os.environ.get(_CONFIGS_ENV)
+    if override:
+        return Path(override)
+    return Path(str(importlib.resources.files("rnnzoo.zoo_configs")))
+
+
+def _all_configs() -> dict:
+    folder = configs_dir()
+    configs = {}
+    for path in sorted(folder.glob("*.yaml")):
+        config = load_config(path)
+        configs[config["name"]] = config
+    return configs
+
+
+def _split_name(name):
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            f"`name` must be a zoo model name such as 'name' or 'name.tag', "
+            f"got {name!r}"
+        )
+    model_name, _, tag = name.partition(".")
+    return model_name, tag or None
+
+
+def get_config(name: str) -> dict:
+    """Returns the checked config of the zoo model `name` (tag ignored).
+
+    Raises:
+        ValueError: unknown name; the message suggests close matches.
+    """
+    model_name, _ = _split_name(name)
+    configs = _all_configs()
+    if model_name not in configs:
+        close = difflib.get_close_matches(model_name, configs, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(
+            f"Unknown zoo model {model_name!r}.{hint} `rnnzoo.list_models()` "
+            "lists them all."
+        )
+    return configs[model_name]
+
+
+def weights_entry(config: dict, tag: str | None) -> dict:
+    """The published weights of `config` under `tag` (or the default tag)."""
+    entries = config.get("weights", [])
+    if not entries:
+        raise ValueError(
+            f"Zoo model {config['name']!r} has no published weights; use "
+            "pretrained=False or pass a preset path."
+        )
+    tag = tag or config.get("default_tag") or entries[0]["tag"]
+    for entry in entries:
+        if entry["tag"] == tag:
+            return entry
+    tags = [entry["tag"] for entry in entries]
+    raise ValueError(
+        f"Zoo model {config['name']!r} has no weights tagged {tag!r}; "
+        f"expected one of {tags}"
+    )
+
+
+def list_models(pattern: str = "*", pretrained: bool = False) -> list[str]:
+    """Names of the zoo models matching an fnmatch `pattern`.
+
+    Args:
+        pattern: Wildcard pattern, e.g. `"*lstm*"`.
+        pretrained: If `True`, list `name.tag` for every published set of
+            weights instead of the bare names.
+
+    Example:
+
+    >>> rnnzoo.list_models("*tagger*")  # doctest: +SKIP
+    ['upos_tagger']
+    """
+    names = []
+    for name, config in _all_configs().items():
+        if pretrained:
+            names += [
+                f"{name}.{entry['tag']}" for entry in config.get("weights", [])
+            ]
+        else:
+            names.append(name)
+    return sorted(n for n in names if fnmatch.fnmatch(n, pattern))
+
+
+def model_info(name: str) -> dict:
+    """The config of a zoo model, for display (`rnnzoo info NAME`)."""
+    return get_config(name)
+
+
+def _model_class(class_name):
+    from rnnzoo import models
+
+    model_class = getattr(models, class_name, None)
+    if model_class is None:
+        raise ValueError(
+            f"Unknown architecture class {class_name!r}; expected a class of "
+            "rnnzoo.models"
+        )
+    return model_class
+
+
+def build_model(config: dict, **overrides):
+    """Builds the architecture a config describes, with `overrides`."""
+    architecture = config["architecture"]
+    arguments = {**architecture["arguments"], **overrides}
+    return _model_class(architecture["class"])(**arguments)
+
+
+def fetch_weights(name: str) -> Path:
+    """Downloads (or finds in the cache) the preset archive of `name.tag`."""
+    model_name, tag = _split_name(name)
+    entry = weights_entry(get_config(model_name), tag)
+    return hub.fetch(entry["file"], entry["sha256"])
+
+
+def create_model(name: str, pretrained=False, **overrides):
+    """Creates a zoo model by name, timm style.
+
+    Args:
+        name: `"name"` or `"name.tag"`; the tag picks the published weights.
+        pretrained: `False` for fresh weights; `True` for the tag's
+            published weights (or the config's default tag); or a preset
+            folder, archive path, URL or `hf://org/repo` to load instead.
+        **overrides: Architecture arguments replacing the config's. With
+            pretrained weights, arguments that change the head (e.g. a
+            different `num_classes`) keep the pretrained body and start the
+            mismatching layers fresh.
+
+    Returns:
+        A `keras.Model` from `rnnzoo.models`.
+
+    Example:
+
+    >>> model = rnnzoo.create_model("sentiment_bilstm")  # doctest: +SKIP
+    """
+    config = get_config(name)
+    if pretrained is False or pretrained is None:
+        return build_model(config, **overrides)
+    if pretrained is True:
+        location = fetch_weights(name)
+    else:
+        location = pretrained
+    preset_dir = presets.resolve_preset(location)
+    pretrained_model = presets.build_from_preset(preset_dir)
+    presets.load_assets(pretrained_model, preset_dir)
+    pretrained_model.load_weights(preset_dir / presets.WEIGHTS_FILE)
+    if not overrides:
+        return pretrained_model
+    model = build_model(
+        {
+            "architecture": {
+                "class": config["architecture"]["class"],
+                "arguments": _arguments_of(pretrained_model),
+            }
+        },
+        **overrides,
+    )
+    transfer_matching_weights(pretrained_model, model)
+    return model
+
+
+def _arguments_of(model):
+    config = dict(model.get_config())
+    for key in ("name", "trainable", "dtype"):
+        config.pop(key, None)
+    return config
+
+
+def transfer_matching_weights(source, target) -> list[str]:
+    """Copies the weights of `source` into `target` where the shapes match.
+
+    Both must be the same architecture, built with arguments that change
+    only weight shapes (e.g. `num_classes`): weights are paired in order, so
+    auto-numbered layer names do not matter. Used to keep a pretrained body
+    under a new head.
+
+    Returns:
+        The paths of the target's weights left as initialised.
+    """
+    if len(source.weights) != len(target.weights):
+        raise ValueError(
+            "These overrides change the model's structure "
+            f"({len(source.weights)} pretrained weights, "
+            f"{len(target.weights)} in the new model), so the pretrained "
+            "weights cannot be kept; use pretrained=False."
+        )
+    fresh = []
+    for old, new in zip(source.weights, target.weights):
+        if tuple(old.shape) == tuple(new.shape):
+            new.assign(old.value)
+        else:
+            fresh.append(new.path)
+    return fresh

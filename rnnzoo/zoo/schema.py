@@ -1,0 +1,263 @@
+"""The format of a zoo config file, and its check on load.
+
+A zoo config is one YAML file in `zoo_configs/`, the single source of truth
+for one zoo model. `load_config(path)` reads it and checks it against
+`CONFIG_SCHEMA`: an unknown key, a value of the wrong type or a missing field
+raises a `ConfigError` that names the file and the key path, e.g.
+`zoo_configs/x.yaml: training.learning_rate: expected a number, got 'fast'`.
+"""
+
+import numbers
+from pathlib import Path
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A zoo config file does not follow the schema."""
+
+
+class Mapping:
+    """A mapping with named fields.
+
+    Args:
+        fields: `{key: spec}` for the known keys.
+        required: Keys that must be present.
+        values: Spec of every value when the keys are free (e.g. metrics);
+            then `fields` is empty and any key is accepted.
+    """
+
+    def __init__(self, fields=None, required=(), values=None):
+        self.fields = fields or {}
+        self.required = tuple(required)
+        self.values = values
+
+    description = "a mapping"
+
+
+class ListOf:
+    """A list whose items all follow `item`."""
+
+    def __init__(self, item):
+        self.item = item
+
+    description = "a list"
+
+
+class Scalar:
+    """A leaf value checked by a predicate."""
+
+    def __init__(self, description, predicate):
+        self.description = description
+        self.predicate = predicate
+
+
+STRING = Scalar("a string", lambda v: isinstance(v, str))
+INTEGER = Scalar(
+    "an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)
+)
+NUMBER = Scalar(
+    "a number",
+    lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool),
+)
+BOOLEAN = Scalar("a boolean", lambda v: isinstance(v, bool))
+ANY = Scalar("any value", lambda v: True)
+SHA256 = Scalar(
+    "a 64-character hexadecimal sha256",
+    lambda v: (
+        isinstance(v, str)
+        and len(v) == 64
+        and all(c in "0123456789abcdef" for c in v)
+    ),
+)
+
+# A search-space entry: one KerasTuner hyperparameter.
+HYPERPARAMETER = Mapping(
+    {
+        "type": STRING,  # choice | int | float | boolean | fixed
+        "values": ListOf(ANY),
+        "min": NUMBER,
+        "max": NUMBER,
+        "step": NUMBER,
+        "sampling": STRING,
+        "default": ANY,
+        "value": ANY,
+        "parent": STRING,
+        "parent_values": ListOf(ANY),
+    },
+    required=("type",),
+)
+
+WEIGHTS_ENTRY = Mapping(
+    {
+        "tag": STRING,
+        "file": STRING,
+        "sha256": SHA256,
+        "dataset": STRING,
+        "metrics": Mapping(values=NUMBER),
+        "license": STRING,
+        "paper": STRING,
+        "description": STRING,
+        "training_time_minutes": NUMBER,
+    },
+    required=("tag", "file", "sha256", "dataset", "metrics", "license"),
+)
+
+CONFIG_SCHEMA = Mapping(
+    {
+        "name": STRING,
+        "task": STRING,
+        "description": STRING,
+        "architecture": Mapping(
+            {"class": STRING, "arguments": Mapping(values=ANY)},
+            required=("class", "arguments"),
+        ),
+        "data": Mapping(
+            {
+                "dataset": STRING,
+                "preprocessing": Mapping(values=ANY),
+                "vocabulary_size": INTEGER,
+                "sequence_length": INTEGER,
+                "buckets": ListOf(INTEGER),
+            },
+            required=("dataset",),
+        ),
+        "training": Mapping(
+            {
+                "optimizer": STRING,
+                "learning_rate": NUMBER,
+                "clipnorm": NUMBER,
+                "epochs": INTEGER,
+                "batch_size": INTEGER,
+                "loss": STRING,
+                "metrics": ListOf(STRING),
+                "early_stopping_patience": INTEGER,
+            },
+            required=("optimizer", "learning_rate", "epochs", "batch_size"),
+        ),
+        "search_space": Mapping(values=HYPERPARAMETER),
+        "weights": ListOf(WEIGHTS_ENTRY),
+        "default_tag": STRING,
+        "reference": Mapping(values=ANY),
+    },
+    required=(
+        "name",
+        "task",
+        "description",
+        "architecture",
+        "data",
+        "training",
+    ),
+)
+
+
+def _describe(value):
+    return (
+        repr(value)
+        if isinstance(value, str)
+        else (f"{type(value).__name__} {value!r}")
+    )
+
+
+def check(value, spec, path, errors):
+    """Appends `(key_path, message)` for every mismatch of `value`."""
+    where = ".".join(path) or "<top level>"
+    if isinstance(spec, Scalar):
+        if not spec.predicate(value):
+            errors.append(
+                (where, f"expected {spec.description}, got {_describe(value)}")
+            )
+    elif isinstance(spec, ListOf):
+        if not isinstance(value, list):
+            errors.append((where, f"expected a list, got {_describe(value)}"))
+            return
+        for index, item in enumerate(value):
+            check(
+                item,
+                spec.item,
+                [*path[:-1], f"{path[-1]}[{index}]"]
+                if path
+                else [f"[{index}]"],
+                errors,
+            )
+    elif isinstance(spec, Mapping):
+        if not isinstance(value, dict):
+            errors.append(
+                (where, f"expected a mapping, got {_describe(value)}")
+            )
+            return
+        for key in spec.required:
+            if key not in value:
+                errors.append(
+                    (".".join([*path, key]), "missing required field")
+                )
+        for key, item in value.items():
+            if spec.values is not None:
+                check(item, spec.values, [*path, str(key)], errors)
+            elif key in spec.fields:
+                check(item, spec.fields[key], [*path, str(key)], errors)
+            else:
+                known = ", ".join(sorted(spec.fields))
+                errors.append(
+                    (
+                        ".".join([*path, str(key)]),
+                        f"unknown key; expected one of: {known}",
+                    )
+                )
+
+
+def validate_config(config, source="<config>"):
+    """Raises `ConfigError` unless `config` follows `CONFIG_SCHEMA`.
+
+    Beyond the types, checks what ties the fields together: weight tags are
+    unique and `default_tag` names one of them.
+    """
+    errors = []
+    check(config, CONFIG_SCHEMA, [], errors)
+    if not errors:
+        tags = [entry["tag"] for entry in config.get("weights", [])]
+        if len(tags) != len(set(tags)):
+            errors.append(("weights", f"tags must be unique, got {tags}"))
+        default_tag = config.get("default_tag")
+        if default_tag is not None and default_tag not in tags:
+            errors.append(
+                ("default_tag", f"expected one of {tags}, got {default_tag!r}")
+            )
+        if "." in config["name"]:
+            errors.append(
+                ("name", f"must not contain '.', got {config['name']!r}")
+            )
+    if errors:
+        raise ConfigError(
+            "\n".join(
+                f"{source}: {where}: {message}" for where, message in errors
+            )
+        )
+    return config
+
+
+def load_config(path):
+    """Reads and checks one zoo config file.
+
+    Args:
+        path: Path of a YAML file.
+
+    Returns:
+        The config as a dict.
+
+    Raises:
+        ConfigError: The file is not valid YAML or breaks the schema; the
+            message names the file and the key path.
+    """
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    validate_config(config, source=str(path))
+    if path.stem != config["name"]:
+        raise ConfigError(
+            f"{path}: name: expected the file's stem {path.stem!r}, got "
+            f"{config['name']!r}"
+        )
+    return config
