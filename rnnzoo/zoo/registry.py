@@ -11,6 +11,7 @@ import importlib.resources
 import os
 from pathlib import Path
 
+from rnnzoo.models.text_input import TextModel
 from rnnzoo.zoo import hub
 from rnnzoo.zoo import presets
 from rnnzoo.zoo.schema import load_config
@@ -164,23 +165,24 @@ def create_model(name: str, pretrained=False, **overrides):
         location = fetch_weights(name)
     else:
         location = pretrained
-    preset_dir = presets.resolve_preset(location)
-    pretrained_model = presets.build_from_preset(preset_dir)
-    presets.load_assets(pretrained_model, preset_dir)
-    pretrained_model.load_weights(preset_dir / presets.WEIGHTS_FILE)
+    pretrained_model = presets.load_preset(location)
     if not overrides:
         return pretrained_model
+    # A text model keeps its vectorizer; the overrides reach the model
+    # behind it.
+    vectorizer = getattr(pretrained_model, "vectorizer", None)
+    body = pretrained_model.model if vectorizer else pretrained_model
     model = build_model(
         {
             "architecture": {
                 "class": config["architecture"]["class"],
-                "arguments": _arguments_of(pretrained_model),
+                "arguments": _arguments_of(body),
             }
         },
         **overrides,
     )
-    transfer_matching_weights(pretrained_model, model)
-    return model
+    transfer_matching_weights(body, model)
+    return TextModel(model, vectorizer) if vectorizer else model
 
 
 def _arguments_of(model):

@@ -1,0 +1,104 @@
+"""Text models from the zoo take raw strings: the vectorizer travels with
+the model and its preset."""
+
+import keras
+import numpy as np
+import pytest
+import yaml
+
+from rnnzoo.models import SequenceClassifier
+from rnnzoo.models.text_input import TextModel
+from rnnzoo.zoo import presets
+from rnnzoo.zoo import registry
+
+CORPUS = ["a fine film", "a dull film", "terrible acting", "fine acting"]
+REVIEWS = ["a fine film", "dull", "an unseen word"]
+
+
+def text_classifier(num_classes=3):
+    vectorizer = keras.layers.TextVectorization(max_tokens=30)
+    vectorizer.adapt(CORPUS)
+    classifier = SequenceClassifier(
+        num_classes=num_classes,
+        cell="mgu",
+        units=5,
+        vocab_size=vectorizer.vocabulary_size(),
+    )
+    return TextModel(classifier, vectorizer)
+
+
+def test_predict_takes_python_strings():
+    model = text_classifier()
+    outputs = model.predict(REVIEWS, verbose=0)
+    assert outputs.shape == (3, 3)
+    ids = np.asarray(model.vectorizer(np.array(REVIEWS, dtype=object)))
+    np.testing.assert_allclose(
+        outputs, model.model.predict(ids, verbose=0), atol=1e-6
+    )
+
+
+def test_preset_round_trip_keeps_the_vocabulary(tmp_path):
+    model = text_classifier()
+    preset_dir = presets.save_preset(model, tmp_path / "preset")
+    archive = presets.pack_preset(preset_dir, tmp_path / "text.tar.gz")
+    restored = presets.load_preset(archive)
+    assert restored.vectorizer.get_vocabulary() == (
+        model.vectorizer.get_vocabulary()
+    )
+    np.testing.assert_allclose(
+        restored.predict(REVIEWS, verbose=0),
+        model.predict(REVIEWS, verbose=0),
+        atol=1e-6,
+    )
+
+
+def test_fit_on_strings_and_keras_file_round_trip(tmp_path):
+    model = text_classifier(num_classes=2)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(CORPUS, np.array([1, 0, 0, 1]), epochs=1, verbose=0)
+    path = tmp_path / "text.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    np.testing.assert_allclose(
+        restored.predict(REVIEWS, verbose=0),
+        model.predict(REVIEWS, verbose=0),
+        atol=1e-6,
+    )
+
+
+def test_new_head_keeps_vectorizer_and_body(tmp_path, monkeypatch):
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    monkeypatch.setenv("RNNZOO_CONFIGS", str(configs))
+    model = text_classifier(num_classes=3)
+    preset_dir = presets.save_preset(model, tmp_path / "preset")
+    config = {
+        "name": "text_tiny",
+        "task": "text_classification",
+        "description": "tiny",
+        "architecture": {
+            "class": "SequenceClassifier",
+            "arguments": {"num_classes": 3, "vocab_size": 30},
+        },
+        "data": {"dataset": "synthetic"},
+        "training": {
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+            "epochs": 1,
+            "batch_size": 2,
+        },
+    }
+    (configs / "text_tiny.yaml").write_text(yaml.safe_dump(config))
+    tuned = registry.create_model(
+        "text_tiny", pretrained=str(preset_dir), num_classes=5
+    )
+    assert isinstance(tuned, TextModel)
+    assert tuned.predict(REVIEWS, verbose=0).shape == (3, 5)
+    np.testing.assert_array_equal(
+        tuned.model.weights[0], model.model.weights[0]
+    )
+
+
+@pytest.mark.parametrize("batch", [["one text"], "one text"])
+def test_single_strings_are_accepted(batch):
+    assert text_classifier().predict(batch, verbose=0).shape == (1, 3)
