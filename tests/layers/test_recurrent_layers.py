@@ -366,10 +366,12 @@ def test_cell_in_plain_rnn_and_stacked_cells(case, rng):
 )
 def test_invalid_arguments_name_the_argument(case, kwargs, argument):
     name, options = case
+    arguments = dict(kwargs)
+    units = arguments.pop("units")
     with pytest.raises(ValueError, match=f"`{argument}`"):
-        get_recurrent_layer(name, **options, **kwargs)
+        get_recurrent_layer(name, units, **options, **arguments)
     with pytest.raises(ValueError, match=f"`{argument}`"):
-        get_cell(name, **options, **kwargs)
+        get_cell(name, units, **options, **arguments)
 
 
 def test_non_sequence_input_is_rejected(case, rng):
