@@ -8,9 +8,14 @@ Every rnnzoo cell splits one time step into two parts:
 
 A cell's `call()` runs both for a single step, so the cell works inside
 `keras.layers.RNN` like any Keras cell. `RecurrentLayer`, the base of the
-sequence layers, takes the fast path: it projects the inputs of all time steps
-in one matmul before the time loop and runs only `recurrent_step` inside it.
-Both paths execute the same equations, written once in the cell.
+sequence layers, takes a fast path: the input projection is taken out of the
+recurrent step, and only the recurrent part runs step by step. Both paths
+execute the same equations, written once in the cell.
+
+On the TensorFlow backend, a cell may also implement the *fused recurrence*
+(see `RecurrentCell.supports_fused_recurrence` and `rnnzoo.layers.fused`):
+the time loop with a hand-written gradient, which `RecurrentLayer` runs
+where it applies.
 """
 
 import inspect
@@ -21,11 +26,18 @@ from keras import constraints
 from keras import initializers
 from keras import ops
 from keras import regularizers
+from keras.src.backend import rnn as backend_rnn
 
 # `keras.layers.RNN` prepares per-sequence dropout masks only for cells that
 # derive from this class, and Keras does not export it publicly.
-from keras.src.backend import rnn as backend_rnn
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+
+from rnnzoo.layers.fused import fused_recurrence
+
+
+def is_activation(function, name):
+    """Whether `function` is the Keras activation called `name`."""
+    return function is activations.get(name)
 
 
 def validate_units(units):
@@ -213,6 +225,75 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         projected = self.project_inputs(self.drop_inputs(inputs, training))
         return self.recurrent_step(projected, list(states), training=training)
 
+    # The fused recurrence: a subclass that implements the methods below
+    # runs on `fused_recurrence` inside `RecurrentLayer`. `weights` is the
+    # list `loop_weights()` returned, as tensors, and
+    # `recurrent_dropout_mask` the per-sequence mask of the first state (or
+    # `None`).
+
+    def supports_fused_recurrence(self):
+        """Whether `fused_recurrence` can run this cell as configured."""
+        return False
+
+    def loop_weights(self):
+        """The weights used inside the time loop, as a list.
+
+        They may be derived from the variables (slices, concatenations):
+        autodiff carries their gradients back to the variables.
+        """
+        raise NotImplementedError
+
+    def fused_forward_step(
+        self, projected_inputs, states, weights, recurrent_dropout_mask
+    ):
+        """One step of the recurrence, as `recurrent_step` computes it.
+
+        Returns:
+            `(output, new_states, saved)`: `saved` is the list of tensors
+            that `fused_backward_step` needs of this step.
+        """
+        raise NotImplementedError
+
+    def fused_backward_weights(self, weights):
+        """The `weights` that `fused_backward_step` receives, computed once
+        before the backward loop (e.g. transposed kernels). Default:
+        `weights` as they are."""
+        return weights
+
+    def fused_backward_step(
+        self,
+        output_gradient,
+        state_gradients,
+        saved,
+        weights,
+        recurrent_dropout_mask,
+    ):
+        """The gradient of one step, from the gradients of its results.
+
+        `weights` is what `fused_backward_weights` returned.
+
+        Args:
+            output_gradient: Gradient of the step's output, or `None` when
+                the output is not a result (see `add_gradients`).
+            state_gradients: Gradients of the step's new states.
+            saved: What `fused_forward_step` saved at this step.
+
+        Returns:
+            `(projected_gradient, previous_state_gradients, terms)`: the
+            gradient of the step's projected inputs, the gradients of the
+            states the step received, and this step's terms of the weight
+            gradients, which the loop sums over all steps (see
+            `fused_weight_gradients`). The per-step weight-gradient matmuls
+            are off the loop's critical path, so they run beside it.
+        """
+        raise NotImplementedError
+
+    def fused_weight_gradients(self, summed_terms):
+        """The gradients of `weights` from the `terms` of
+        `fused_backward_step` summed over all steps. Default: the sums are
+        the gradients, one per weight."""
+        return list(summed_terms)
+
     def get_initial_state(self, batch_size=None):
         return [
             ops.zeros((batch_size, size), dtype=self.compute_dtype)
@@ -314,9 +395,10 @@ class RecurrentLayer(keras.layers.RNN):
 
     A subclass sets `cell_class`. The constructor takes `units`, the
     arguments of `keras.layers.RNN` and every argument of the cell; the cell
-    is built from the latter. The layer runs the fast path: the input
-    projection of all steps is one matmul before the time loop, and the loop
-    body is the cell's `recurrent_step`.
+    is built from the latter. The layer runs the cell's fused recurrence
+    (`fused_recurrence`) where it applies (`uses_fused_recurrence`), and
+    otherwise the generic loop over the cell's `recurrent_step`, with the
+    input projection of all steps one matmul before it.
 
     Args:
         units: Positive integer, dimensionality of the output space.
@@ -386,6 +468,21 @@ class RecurrentLayer(keras.layers.RNN):
             # The same mask for every step, as in the cell's own call().
             step_mask = cell.get_dropout_mask(sequences[:, 0, :])
             sequences = sequences * ops.expand_dims(step_mask, axis=1)
+        if self.uses_fused_recurrence(mask):
+            recurrent_dropout_mask = None
+            if training and cell.recurrent_dropout > 0.0:
+                recurrent_dropout_mask = cell.get_recurrent_dropout_mask(
+                    initial_state[0]
+                )
+            return fused_recurrence(
+                cell,
+                sequences,
+                list(initial_state),
+                recurrent_dropout_mask=recurrent_dropout_mask,
+                go_backwards=self.go_backwards,
+                return_all_outputs=self.return_sequences,
+            )
+
         projected = cell.project_inputs(sequences)
 
         def step(projected_inputs, states):
@@ -401,6 +498,15 @@ class RecurrentLayer(keras.layers.RNN):
             input_length=sequences.shape[1],
             zero_output_for_mask=self.zero_output_for_mask,
             return_all_outputs=self.return_sequences,
+        )
+
+    def uses_fused_recurrence(self, mask):
+        """Whether `inner_loop` runs the cell's fused recurrence."""
+        return (
+            keras.backend.backend() == "tensorflow"
+            and mask is None
+            and not self.unroll
+            and self.cell.supports_fused_recurrence()
         )
 
     # The cell's hyperparameters, readable on the layer as on Keras's LSTM.

@@ -4,6 +4,12 @@ import keras
 from keras import ops
 
 from rnnzoo.layers.base import RecurrentLayer
+from rnnzoo.layers.base import is_activation
+from rnnzoo.layers.fused import add_gradients
+from rnnzoo.layers.fused import kernel_gradient
+from rnnzoo.layers.fused import sigmoid_gradient
+from rnnzoo.layers.fused import tanh_gradient
+from rnnzoo.layers.fused import transpose_kernel
 from rnnzoo.layers.lstm_variant import LSTMVariantCell
 
 
@@ -63,21 +69,97 @@ class CoupledLSTMCell(LSTMVariantCell):
         if self.use_peepholes:
             self.add_peepholes("forget", "output")
 
-    def recurrent_step(self, projected_inputs, states, training=False):
-        h_tm1, c_tm1 = states
-        z = projected_inputs + ops.matmul(
-            self.drop_recurrent_state(h_tm1, training), self.recurrent_kernel
-        )
+    def loop_weights(self):
+        if self.use_peepholes:
+            return [
+                self.recurrent_kernel,
+                self.forget_peephole,
+                self.output_peephole,
+            ]
+        return [self.recurrent_kernel]
+
+    def equations(self, projected_inputs, h_dropped, c_tm1, weights):
+        """The cell's equations; returns `(f, g, o, c, h)`, `g` the
+        candidate `tanh(x W_c + h U_c + b_c)`."""
+        z = projected_inputs + ops.matmul(h_dropped, weights[0])
         z_f, z_c, z_o = ops.split(z, 3, axis=-1)
         if self.use_peepholes:
-            z_f = z_f + self.forget_peephole * c_tm1
+            z_f = z_f + weights[1] * c_tm1
         f = self.recurrent_activation(z_f)
-        c = f * c_tm1 + (1.0 - f) * self.activation(z_c)
+        g = self.activation(z_c)
+        c = f * c_tm1 + (1.0 - f) * g
         if self.use_peepholes:
-            z_o = z_o + self.output_peephole * c
+            z_o = z_o + weights[2] * c
         o = self.recurrent_activation(z_o)
         h = o * self.activation(c)
+        return f, g, o, c, h
+
+    def recurrent_step(self, projected_inputs, states, training=False):
+        h_tm1, c_tm1 = states
+        h_dropped = self.drop_recurrent_state(h_tm1, training)
+        *_, c, h = self.equations(
+            projected_inputs, h_dropped, c_tm1, self.loop_weights()
+        )
         return h, [h, c]
+
+    # The fused recurrence (see `rnnzoo.layers.base.fused_recurrence`).
+
+    def supports_fused_recurrence(self):
+        return is_activation(self.activation, "tanh") and is_activation(
+            self.recurrent_activation, "sigmoid"
+        )
+
+    def fused_forward_step(
+        self, projected_inputs, states, weights, recurrent_dropout_mask
+    ):
+        h_tm1, c_tm1 = states
+        h_dropped = h_tm1
+        if recurrent_dropout_mask is not None:
+            h_dropped = h_tm1 * recurrent_dropout_mask
+        f, g, o, c, h = self.equations(
+            projected_inputs, h_dropped, c_tm1, weights
+        )
+        return h, [h, c], [f, g, o, c_tm1, c, h_dropped]
+
+    def fused_backward_weights(self, weights):
+        return [transpose_kernel(weights[0]), *weights[1:]]
+
+    def fused_backward_step(
+        self,
+        output_gradient,
+        state_gradients,
+        saved,
+        weights,
+        recurrent_dropout_mask,
+    ):
+        f, g, o, c_tm1, c, h_dropped = saved
+        dh, dc = state_gradients
+        dh = add_gradients(dh, output_gradient)
+        tanh_c = ops.tanh(c)
+        dz_o = sigmoid_gradient(o, dh * tanh_c)
+        dc = dc + tanh_gradient(tanh_c, dh * o)
+        if self.use_peepholes:
+            dc = dc + dz_o * weights[2]
+        dz_c = tanh_gradient(g, dc * (1.0 - f))
+        dz_f = sigmoid_gradient(f, dc * (c_tm1 - g))
+        dc_tm1 = dc * f
+        if self.use_peepholes:
+            dc_tm1 = dc_tm1 + dz_f * weights[1]
+        dz = ops.concatenate([dz_f, dz_c, dz_o], axis=-1)
+        dh_tm1 = ops.matmul(dz, weights[0])
+        if recurrent_dropout_mask is not None:
+            dh_tm1 = dh_tm1 * recurrent_dropout_mask
+        terms = [kernel_gradient(h_dropped, dz)]
+        if self.use_peepholes:
+            terms += [dz_f * c_tm1, dz_o * c]
+        return dz, [dh_tm1, dc_tm1], terms
+
+    def fused_weight_gradients(self, summed_terms):
+        kernel_gradient_sum, *peephole_terms = summed_terms
+        return [
+            kernel_gradient_sum,
+            *[ops.sum(term, axis=0) for term in peephole_terms],
+        ]
 
     def get_config(self):
         return {**super().get_config(), "use_peepholes": self.use_peepholes}
@@ -87,9 +169,8 @@ class CoupledLSTMCell(LSTMVariantCell):
 class CoupledLSTM(RecurrentLayer):
     """Coupled input-forget gate LSTM layer, CIFG (Greff et al. 2017).
 
-    Runs `CoupledLSTMCell` over a sequence, with the input projection of all
-    steps hoisted out of the time loop; a drop-in replacement for
-    `keras.layers.LSTM`.
+    Runs `CoupledLSTMCell` over a sequence, with the input projection taken out
+    of the recurrent step; a drop-in replacement for `keras.layers.LSTM`.
 
     Args:
         units: Positive integer, dimensionality of the output space.

@@ -5,6 +5,12 @@ from keras import ops
 
 from rnnzoo.layers.base import GatedRecurrentCell
 from rnnzoo.layers.base import RecurrentLayer
+from rnnzoo.layers.base import is_activation
+from rnnzoo.layers.fused import add_gradients
+from rnnzoo.layers.fused import kernel_gradient
+from rnnzoo.layers.fused import sigmoid_gradient
+from rnnzoo.layers.fused import tanh_gradient
+from rnnzoo.layers.fused import transpose_kernel
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -43,12 +49,17 @@ class MGUCell(GatedRecurrentCell):
 
     num_gates = 2
 
-    def recurrent_step(self, projected_inputs, states, training=False):
-        h_tm1 = states[0]
-        h_dropped = self.drop_recurrent_state(h_tm1, training)
+    def loop_weights(self):
+        # The forget and candidate blocks of `recurrent_kernel`.
+        return [
+            self.recurrent_kernel[:, : self.units],
+            self.recurrent_kernel[:, self.units :],
+        ]
+
+    def equations(self, projected_inputs, h_tm1, h_dropped, weights):
+        """The cell's equations; returns `(f, candidate, h)`."""
+        forget_kernel, candidate_kernel = weights
         x_f, x_h = ops.split(projected_inputs, 2, axis=-1)
-        forget_kernel = self.recurrent_kernel[:, : self.units]
-        candidate_kernel = self.recurrent_kernel[:, self.units :]
         f = self.recurrent_activation(
             x_f + ops.matmul(h_dropped, forget_kernel)
         )
@@ -56,16 +67,75 @@ class MGUCell(GatedRecurrentCell):
             x_h + ops.matmul(f * h_dropped, candidate_kernel)
         )
         h = (1.0 - f) * h_tm1 + f * candidate
+        return f, candidate, h
+
+    def recurrent_step(self, projected_inputs, states, training=False):
+        h_tm1 = states[0]
+        h_dropped = self.drop_recurrent_state(h_tm1, training)
+        *_, h = self.equations(
+            projected_inputs, h_tm1, h_dropped, self.loop_weights()
+        )
         return h, [h]
+
+    # The fused recurrence (see `rnnzoo.layers.base.fused_recurrence`).
+
+    def supports_fused_recurrence(self):
+        return is_activation(self.activation, "tanh") and is_activation(
+            self.recurrent_activation, "sigmoid"
+        )
+
+    def fused_forward_step(
+        self, projected_inputs, states, weights, recurrent_dropout_mask
+    ):
+        h_tm1 = states[0]
+        h_dropped = h_tm1
+        if recurrent_dropout_mask is not None:
+            h_dropped = h_tm1 * recurrent_dropout_mask
+        f, candidate, h = self.equations(
+            projected_inputs, h_tm1, h_dropped, weights
+        )
+        return h, [h], [f, candidate, h_tm1]
+
+    def fused_backward_weights(self, weights):
+        return [transpose_kernel(kernel) for kernel in weights]
+
+    def fused_backward_step(
+        self,
+        output_gradient,
+        state_gradients,
+        saved,
+        weights,
+        recurrent_dropout_mask,
+    ):
+        forget_kernel_t, candidate_kernel_t = weights
+        f, candidate, h_tm1 = saved
+        h_dropped = h_tm1
+        if recurrent_dropout_mask is not None:
+            h_dropped = h_tm1 * recurrent_dropout_mask
+        dh = add_gradients(state_gradients[0], output_gradient)
+        dz_h = tanh_gradient(candidate, dh * f)
+        d_gated = ops.matmul(dz_h, candidate_kernel_t)
+        dz_f = sigmoid_gradient(
+            f, dh * (candidate - h_tm1) + d_gated * h_dropped
+        )
+        dh_dropped = d_gated * f + ops.matmul(dz_f, forget_kernel_t)
+        if recurrent_dropout_mask is not None:
+            dh_dropped = dh_dropped * recurrent_dropout_mask
+        dh_tm1 = dh * (1.0 - f) + dh_dropped
+        terms = [
+            kernel_gradient(h_dropped, dz_f),
+            kernel_gradient(f * h_dropped, dz_h),
+        ]
+        return ops.concatenate([dz_f, dz_h], axis=-1), [dh_tm1], terms
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
 class MGU(RecurrentLayer):
     """Minimal gated unit layer (Zhou et al. 2016).
 
-    Runs `MGUCell` over a sequence, with the input projection of all steps
-    hoisted out of the time loop; a drop-in replacement for
-    `keras.layers.GRU` with one gate instead of two.
+    Runs `MGUCell` over a sequence, with the input projection taken out of the
+    recurrent step; a drop-in replacement for `keras.layers.GRU` with one gate
+    instead of two.
 
     Args:
         units: Positive integer, dimensionality of the output space.

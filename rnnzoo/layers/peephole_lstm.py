@@ -4,6 +4,12 @@ import keras
 from keras import ops
 
 from rnnzoo.layers.base import RecurrentLayer
+from rnnzoo.layers.base import is_activation
+from rnnzoo.layers.fused import add_gradients
+from rnnzoo.layers.fused import kernel_gradient
+from rnnzoo.layers.fused import sigmoid_gradient
+from rnnzoo.layers.fused import tanh_gradient
+from rnnzoo.layers.fused import transpose_kernel
 from rnnzoo.layers.lstm_variant import LSTMVariantCell
 
 
@@ -60,29 +66,110 @@ class PeepholeLSTMCell(LSTMVariantCell):
         super().build(input_shape)
         self.add_peepholes("input", "forget", "output")
 
-    def recurrent_step(self, projected_inputs, states, training=False):
-        h_tm1, c_tm1 = states
-        z = projected_inputs + ops.matmul(
-            self.drop_recurrent_state(h_tm1, training), self.recurrent_kernel
+    def loop_weights(self):
+        return [
+            self.recurrent_kernel,
+            self.input_peephole,
+            self.forget_peephole,
+            self.output_peephole,
+        ]
+
+    def equations(self, projected_inputs, h_dropped, c_tm1, weights):
+        """The cell's equations; returns `(i, f, g, o, c, h)`, `g` the
+        candidate `tanh(x W_c + h U_c + b_c)`."""
+        recurrent_kernel, input_peephole, forget_peephole, output_peephole = (
+            weights
         )
+        z = projected_inputs + ops.matmul(h_dropped, recurrent_kernel)
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         gate = self.recurrent_activation
-        i = gate(z_i + self.input_peephole * c_tm1)
-        f = gate(z_f + self.forget_peephole * c_tm1)
-        c = f * c_tm1 + i * self.activation(z_c)
-        o = gate(z_o + self.output_peephole * c)
+        i = gate(z_i + input_peephole * c_tm1)
+        f = gate(z_f + forget_peephole * c_tm1)
+        g = self.activation(z_c)
+        c = f * c_tm1 + i * g
+        o = gate(z_o + output_peephole * c)
         h = o * self.activation(c)
+        return i, f, g, o, c, h
+
+    def recurrent_step(self, projected_inputs, states, training=False):
+        h_tm1, c_tm1 = states
+        h_dropped = self.drop_recurrent_state(h_tm1, training)
+        *_, c, h = self.equations(
+            projected_inputs, h_dropped, c_tm1, self.loop_weights()
+        )
         return h, [h, c]
+
+    # The fused recurrence (see `rnnzoo.layers.base.fused_recurrence`).
+
+    def supports_fused_recurrence(self):
+        return is_activation(self.activation, "tanh") and is_activation(
+            self.recurrent_activation, "sigmoid"
+        )
+
+    def fused_forward_step(
+        self, projected_inputs, states, weights, recurrent_dropout_mask
+    ):
+        h_tm1, c_tm1 = states
+        h_dropped = h_tm1
+        if recurrent_dropout_mask is not None:
+            h_dropped = h_tm1 * recurrent_dropout_mask
+        i, f, g, o, c, h = self.equations(
+            projected_inputs, h_dropped, c_tm1, weights
+        )
+        return h, [h, c], [i, f, g, o, c_tm1, c, h_dropped]
+
+    def fused_backward_weights(self, weights):
+        return [transpose_kernel(weights[0]), *weights[1:]]
+
+    def fused_backward_step(
+        self,
+        output_gradient,
+        state_gradients,
+        saved,
+        weights,
+        recurrent_dropout_mask,
+    ):
+        transposed_kernel, input_peephole, forget_peephole, output_peephole = (
+            weights
+        )
+        i, f, g, o, c_tm1, c, h_dropped = saved
+        dh, dc = state_gradients
+        dh = add_gradients(dh, output_gradient)
+        tanh_c = ops.tanh(c)
+        dz_o = sigmoid_gradient(o, dh * tanh_c)
+        dc = dc + tanh_gradient(tanh_c, dh * o) + dz_o * output_peephole
+        dz_i = sigmoid_gradient(i, dc * g)
+        dz_f = sigmoid_gradient(f, dc * c_tm1)
+        dz_c = tanh_gradient(g, dc * i)
+        dc_tm1 = dc * f + dz_i * input_peephole + dz_f * forget_peephole
+        dz = ops.concatenate([dz_i, dz_f, dz_c, dz_o], axis=-1)
+        dh_tm1 = ops.matmul(dz, transposed_kernel)
+        if recurrent_dropout_mask is not None:
+            dh_tm1 = dh_tm1 * recurrent_dropout_mask
+        terms = [
+            kernel_gradient(h_dropped, dz),
+            dz_i * c_tm1,
+            dz_f * c_tm1,
+            dz_o * c,
+        ]
+        return dz, [dh_tm1, dc_tm1], terms
+
+    def fused_weight_gradients(self, summed_terms):
+        kernel_gradient_sum, *peephole_terms = summed_terms
+        return [
+            kernel_gradient_sum,
+            *[ops.sum(term, axis=0) for term in peephole_terms],
+        ]
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
 class PeepholeLSTM(RecurrentLayer):
     """Peephole LSTM layer (Gers, Schraudolph & Schmidhuber 2002).
 
-    Runs `PeepholeLSTMCell` over a sequence, with the input projection of all
-    steps hoisted out of the time loop. A drop-in replacement for
-    `keras.layers.LSTM`: masking, dropout, `Bidirectional`, `stateful`,
-    `.keras` saving, mixed precision and `jit_compile=True` all work.
+    Runs `PeepholeLSTMCell` over a sequence, with the input projection taken out
+    of the recurrent step. A drop-in replacement for `keras.layers.LSTM`:
+    masking, dropout, `Bidirectional`, `stateful`, `.keras` saving, mixed
+    precision and `jit_compile=True` all work.
 
     Args:
         units: Positive integer, dimensionality of the output space.

@@ -9,6 +9,11 @@ from keras import regularizers
 
 from rnnzoo.layers.base import RecurrentCell
 from rnnzoo.layers.base import RecurrentLayer
+from rnnzoo.layers.base import is_activation
+from rnnzoo.layers.fused import add_gradients
+from rnnzoo.layers.fused import kernel_gradient
+from rnnzoo.layers.fused import tanh_gradient
+from rnnzoo.layers.fused import transpose_kernel
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -95,18 +100,96 @@ class SkipRNNCell(RecurrentCell):
             constraint=self.skip_constraint,
         )
 
+    def loop_weights(self):
+        if self.use_short_connection:
+            return [self.skip_kernel, self.recurrent_kernel]
+        return [self.skip_kernel]
+
+    def equations(self, projected_inputs, history, dropped, weights):
+        """The cell's equations on the (dropped) history; returns
+        `(h, new_history)`."""
+        oldest_start = (self.skip - 1) * self.units
+        z = projected_inputs + ops.matmul(dropped[:, oldest_start:], weights[0])
+        if self.use_short_connection:
+            z = z + ops.matmul(dropped[:, : self.units], weights[1])
+        h = self.activation(z)
+        new_history = ops.concatenate([h, history[:, :oldest_start]], axis=-1)
+        return h, new_history
+
     def recurrent_step(self, projected_inputs, states, training=False):
         history = states[0]
         dropped = self.drop_recurrent_state(history, training)
-        oldest_start = (self.skip - 1) * self.units
-        z = projected_inputs + ops.matmul(
-            dropped[:, oldest_start:], self.skip_kernel
+        h, new_history = self.equations(
+            projected_inputs, history, dropped, self.loop_weights()
         )
-        if self.use_short_connection:
-            z = z + ops.matmul(dropped[:, : self.units], self.recurrent_kernel)
-        h = self.activation(z)
-        new_history = ops.concatenate([h, history[:, :oldest_start]], axis=-1)
         return h, [new_history]
+
+    # The fused recurrence (see `rnnzoo.layers.base.fused_recurrence`).
+
+    def supports_fused_recurrence(self):
+        return is_activation(self.activation, "tanh")
+
+    def fused_forward_step(
+        self, projected_inputs, states, weights, recurrent_dropout_mask
+    ):
+        history = states[0]
+        dropped = history
+        if recurrent_dropout_mask is not None:
+            dropped = history * recurrent_dropout_mask
+        h, new_history = self.equations(
+            projected_inputs, history, dropped, weights
+        )
+        return h, [new_history], [h, dropped]
+
+    def fused_backward_weights(self, weights):
+        return [transpose_kernel(kernel) for kernel in weights]
+
+    def fused_backward_step(
+        self,
+        output_gradient,
+        state_gradients,
+        saved,
+        weights,
+        recurrent_dropout_mask,
+    ):
+        units, skip = self.units, self.skip
+        h, dropped = saved
+        d_history = state_gradients[0]
+        dz = tanh_gradient(
+            h, add_gradients(d_history[:, :units], output_gradient)
+        )
+        skip_gradient = ops.matmul(dz, weights[0])
+        short_gradient = None
+        if self.use_short_connection:
+            short_gradient = ops.matmul(dz, weights[1])
+        if recurrent_dropout_mask is not None:
+            skip_gradient = (
+                skip_gradient
+                * (recurrent_dropout_mask[:, (skip - 1) * units :])
+            )
+            if short_gradient is not None:
+                short_gradient = (
+                    short_gradient * (recurrent_dropout_mask[:, :units])
+                )
+        # The new history is `[h, history[:, :(skip - 1) * units]]`: slot
+        # `j` of the history received is slot `j + 1` of the new one, and
+        # the matmuls read slots 0 (short) and `skip - 1` (skip).
+        if skip == 1:
+            slots = [skip_gradient]
+            if short_gradient is not None:
+                slots = [skip_gradient + short_gradient]
+        elif short_gradient is not None:
+            slots = [
+                d_history[:, units : 2 * units] + short_gradient,
+                d_history[:, 2 * units :],
+                skip_gradient,
+            ]
+        else:
+            slots = [d_history[:, units:], skip_gradient]
+        terms = [kernel_gradient(dropped[:, (skip - 1) * units :], dz)]
+        if self.use_short_connection:
+            terms.append(kernel_gradient(dropped[:, :units], dz))
+        return dz, [ops.concatenate(slots, axis=-1)], terms
 
     def get_config(self):
         return {
@@ -123,10 +206,10 @@ class SkipRNNCell(RecurrentCell):
 class SkipRNN(RecurrentLayer):
     """Skip-connected RNN layer (Zhang et al. 2016).
 
-    Runs `SkipRNNCell` over a sequence, with the input projection of all
-    steps hoisted out of the time loop. Its state (and the state returned
-    with `return_state=True`) is the history of the last `skip` outputs,
-    `(batch, skip * units)`, newest first.
+    Runs `SkipRNNCell` over a sequence, with the input projection taken out of
+    the recurrent step. Its state (and the state returned with
+    `return_state=True`) is the history of the last `skip` outputs, `(batch,
+    skip * units)`, newest first.
 
     Args:
         units: Positive integer, dimensionality of the output space.
