@@ -1,0 +1,172 @@
+"""Textbook implementations of rnnzoo's cells, as users write them without
+rnnzoo: one weight matrix and one matmul per gate, run step by step by
+`keras.layers.RNN`.
+
+They compute the same equations as the rnnzoo cells (see
+`tests/layers/numpy_reference.py`), but every gate reads its own `W_g`, `U_g`
+and `b_g`, the input projection is recomputed inside the time loop, and the
+gradient is autodiff through Keras's generic loop. This is the baseline that
+rnnzoo's fused layers are measured against.
+"""
+
+import keras
+from keras import ops
+
+
+class TextbookCell(keras.layers.Layer):
+    """Base of the textbook cells: per-gate weights `W_g`, `U_g`, `b_g`.
+
+    Args:
+        units: Dimensionality of the output space.
+        gates: Names of the gates, each with its own weights.
+    """
+
+    gates = ()
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = [units]
+        self.output_size = units
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        for gate in self.gates:
+            setattr(
+                self,
+                f"W_{gate}",
+                self.add_weight(
+                    shape=(input_dim, self.units),
+                    initializer="glorot_uniform",
+                    name=f"W_{gate}",
+                ),
+            )
+            setattr(
+                self,
+                f"U_{gate}",
+                self.add_weight(
+                    shape=(self.units, self.units),
+                    initializer="orthogonal",
+                    name=f"U_{gate}",
+                ),
+            )
+            setattr(
+                self,
+                f"b_{gate}",
+                self.add_weight(
+                    shape=(self.units,), initializer="zeros", name=f"b_{gate}"
+                ),
+            )
+
+    def peephole(self, name):
+        return self.add_weight(
+            shape=(self.units,), initializer="glorot_uniform", name=name
+        )
+
+    def pre_activation(self, gate, x, h):
+        """`x W_g + h U_g + b_g`, two matmuls for one gate."""
+        return (
+            ops.matmul(x, getattr(self, f"W_{gate}"))
+            + ops.matmul(h, getattr(self, f"U_{gate}"))
+            + getattr(self, f"b_{gate}")
+        )
+
+
+class TextbookPeepholeLSTMCell(TextbookCell):
+    """Peephole LSTM (Gers et al. 2002), one matmul pair per gate."""
+
+    gates = ("i", "f", "c", "o")
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.state_size = [units, units]
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.p_i = self.peephole("p_i")
+        self.p_f = self.peephole("p_f")
+        self.p_o = self.peephole("p_o")
+
+    def call(self, x, states):
+        h, c = states
+        i = ops.sigmoid(self.pre_activation("i", x, h) + self.p_i * c)
+        f = ops.sigmoid(self.pre_activation("f", x, h) + self.p_f * c)
+        c = f * c + i * ops.tanh(self.pre_activation("c", x, h))
+        o = ops.sigmoid(self.pre_activation("o", x, h) + self.p_o * c)
+        h = o * ops.tanh(c)
+        return h, [h, c]
+
+
+class TextbookCoupledLSTMCell(TextbookCell):
+    """Coupled input-forget gate LSTM (Greff et al. 2017), no peepholes."""
+
+    gates = ("f", "c", "o")
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.state_size = [units, units]
+
+    def call(self, x, states):
+        h, c = states
+        f = ops.sigmoid(self.pre_activation("f", x, h))
+        c = f * c + (1.0 - f) * ops.tanh(self.pre_activation("c", x, h))
+        o = ops.sigmoid(self.pre_activation("o", x, h))
+        h = o * ops.tanh(c)
+        return h, [h, c]
+
+
+class TextbookMGUCell(TextbookCell):
+    """Minimal gated unit (Zhou et al. 2016)."""
+
+    gates = ("f", "h")
+
+    def call(self, x, states):
+        h = states[0]
+        f = ops.sigmoid(self.pre_activation("f", x, h))
+        candidate = ops.tanh(self.pre_activation("h", x, f * h))
+        h = (1.0 - f) * h + f * candidate
+        return h, [h]
+
+
+class TextbookSkipRNNCell(TextbookCell):
+    """Skip-connected Elman RNN (Zhang et al. 2016): the state is the
+    history of the last `skip` outputs, newest first."""
+
+    gates = ("h",)
+
+    def __init__(self, units, skip=2, **kwargs):
+        super().__init__(units, **kwargs)
+        self.skip = skip
+        self.state_size = [skip * units]
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.S = self.add_weight(
+            shape=(self.units, self.units), initializer="orthogonal", name="S"
+        )
+
+    def call(self, x, states):
+        history = states[0]
+        h_previous = history[:, : self.units]
+        h_skipped = history[:, (self.skip - 1) * self.units :]
+        h = ops.tanh(
+            self.pre_activation("h", x, h_previous)
+            + ops.matmul(h_skipped, self.S)
+        )
+        history = ops.concatenate(
+            [h, history[:, : (self.skip - 1) * self.units]], axis=-1
+        )
+        return h, [history]
+
+
+TEXTBOOK_CELLS = {
+    "peephole_lstm": TextbookPeepholeLSTMCell,
+    "coupled_lstm": TextbookCoupledLSTMCell,
+    "mgu": TextbookMGUCell,
+    "skip_rnn": TextbookSkipRNNCell,
+}
+
+
+def textbook_layer(name: str, units: int, **kwargs) -> keras.layers.RNN:
+    """`keras.layers.RNN` over the textbook cell of the family `name`."""
+    return keras.layers.RNN(TEXTBOOK_CELLS[name](units), **kwargs)

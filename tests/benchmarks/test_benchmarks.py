@@ -1,0 +1,177 @@
+"""The benchmark suite runs and writes its files; timings are not checked.
+
+Speed targets are never asserted here: they depend on the machine and its
+load, and the suite reports them itself.
+"""
+
+import csv
+
+import keras
+import numpy as np
+import pytest
+
+from benchmarks import report
+from benchmarks import run
+from benchmarks import timing
+from benchmarks.candidates import RNNZOO_LAYERS
+from benchmarks.textbook import textbook_layer
+from rnnzoo.layers import get_recurrent_layer
+
+
+def test_quick_run_writes_markdown_and_csv(tmp_path):
+    markdown_path, csv_path = run.main(
+        [
+            "--quick",
+            "--jit-compile",
+            "off",
+            "--output-dir",
+            str(tmp_path),
+            "--machine",
+            "test-machine",
+        ]
+    )
+    assert markdown_path == str(tmp_path / "test-machine.md")
+    assert csv_path == str(tmp_path / "test-machine.csv")
+
+    with open(csv_path, newline="") as file:
+        reader = csv.DictReader(file)
+        assert reader.fieldnames == report.CSV_COLUMNS
+        rows = list(reader)
+    layers = {r["name"]: r for r in rows if r["benchmark"] == "layers"}
+    expected = {"keras.LSTM", "keras.GRU", *RNNZOO_LAYERS}
+    expected |= {f"textbook/{name}" for name in RNNZOO_LAYERS}
+    assert expected <= set(layers)
+    assert any(name.startswith("matmul/") for name in layers)
+    for name in RNNZOO_LAYERS:
+        row = layers[name]
+        assert row["size"] == "tiny" and row["jit_compile"] == "False"
+        for column in (
+            "train_ms",
+            "forward_ms",
+            "train_vs_lstm",
+            "forward_vs_lstm",
+            "textbook_vs_train",
+            "train_vs_matmul",
+            "forward_vs_matmul",
+            "peak_memory_mb",
+            "memory_vs_lstm",
+        ):
+            assert float(row[column]) > 0, (name, column)
+    assert float(layers["keras.LSTM"]["train_vs_lstm"]) == 1.0
+
+    decoding = [r for r in rows if r["benchmark"] == "decoding"]
+    strategies = {r["kind"] for r in decoding}
+    assert strategies == {"greedy", "beam"}
+    for row in decoding:
+        assert float(row["tokens_per_second"]) > 0
+        assert float(row["speedup_vs_python_eager"]) > 0
+
+    text = open(markdown_path).read()
+    assert "## Targets:" in text
+    assert "| layer | kind | train ms | train × LSTM |" in text
+    assert "## Decoding" in text
+    for name in RNNZOO_LAYERS:
+        assert f"| {name} | rnnzoo |" in text
+
+
+def test_interleaved_times_rotate_and_pair_rounds():
+    calls = []
+    functions = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    times = timing.interleaved_times(functions, repeats=3, warmup=0)
+    assert calls == list("abc" + "bca" + "cab")
+    assert {name: len(t) for name, t in times.items()} == {
+        "a": 3,
+        "b": 3,
+        "c": 3,
+    }
+    assert timing.paired_ratio([2.0, 4.0, 9.0], [1.0, 4.0, 3.0]) == 2.0
+    with pytest.raises(ValueError, match="repeats"):
+        timing.interleaved_times(functions, repeats=0)
+
+
+def _textbook_weights(name, layer):
+    """The rnnzoo layer's weights, in the order the textbook cell has them."""
+    cell = layer.cell
+    gates = {"peephole_lstm": 4, "coupled_lstm": 3, "mgu": 2, "skip_rnn": 1}
+    count = gates[name]
+    kernels = np.split(keras.ops.convert_to_numpy(cell.kernel), count, -1)
+    biases = np.split(keras.ops.convert_to_numpy(cell.bias), count)
+    if name == "skip_rnn":
+        recurrent = [keras.ops.convert_to_numpy(cell.recurrent_kernel)]
+    else:
+        recurrent = np.split(
+            keras.ops.convert_to_numpy(cell.recurrent_kernel), count, -1
+        )
+    weights = []
+    for kernel, recurrent_kernel, bias in zip(kernels, recurrent, biases):
+        weights += [kernel, recurrent_kernel, bias]
+    if name == "peephole_lstm":
+        weights += [
+            cell.input_peephole,
+            cell.forget_peephole,
+            cell.output_peephole,
+        ]
+    if name == "skip_rnn":
+        weights.append(cell.skip_kernel)
+    return [keras.ops.convert_to_numpy(w) for w in weights]
+
+
+@pytest.mark.parametrize("name", RNNZOO_LAYERS)
+def test_textbook_cells_compute_the_rnnzoo_equations(name, rng):
+    """The textbook baseline is the same cell, only written differently."""
+    x = rng.normal(size=(3, 7, 4)).astype("float32")
+    layer = get_recurrent_layer(name, 5, return_sequences=True)
+    layer(x)
+    layer.set_weights(
+        [rng.normal(scale=0.5, size=w.shape) for w in layer.get_weights()]
+    )
+    textbook = textbook_layer(name, 5, return_sequences=True)
+    textbook(x)
+    textbook.set_weights(_textbook_weights(name, layer))
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(textbook(x)),
+        keras.ops.convert_to_numpy(layer(x)),
+        atol=1e-5,
+    )
+
+
+def test_readme_table_summarises_the_csv(tmp_path):
+    results = tmp_path / "results.csv"
+    with open(results, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=report.CSV_COLUMNS)
+        writer.writeheader()
+        for size, jit, ratio in [
+            ("small", "False", "0.5"),
+            ("small", "True", "0.25"),
+            ("large", "False", "1.5"),
+            ("large", "True", "0.75"),
+        ]:
+            for name, kind, value in [
+                ("keras.LSTM", "keras", "1"),
+                ("mgu", "rnnzoo", ratio),
+                ("textbook/mgu", "textbook", "9"),
+            ]:
+                writer.writerow(
+                    {
+                        "benchmark": "layers",
+                        "size": size,
+                        "jit_compile": jit,
+                        "name": name,
+                        "kind": kind,
+                        "train_vs_lstm": value,
+                        "memory_vs_lstm": "0.6" if kind == "rnnzoo" else "1",
+                    }
+                )
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"intro\n{report.README_START}\nold\n{report.README_END}\nend\n"
+    )
+
+    report.write_readme_table(results, readme)
+
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("end\n")
+    assert "old" not in text
+    assert "| `mgu` | 0.50 | 0.25 | 1.50 | 0.75 | 0.60 |" in text
+    assert "| `keras.LSTM` | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 |" in text
+    assert "textbook" not in text
