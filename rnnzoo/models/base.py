@@ -3,6 +3,7 @@ constructor arguments are its config, and whose `compile()` picks the loss
 and metrics that fit its outputs."""
 
 import keras
+import numpy as np
 
 
 class RecurrentModel(keras.Model):
@@ -32,6 +33,27 @@ class RecurrentModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    def example_inputs(
+        self, batch_size: int = 2, sequence_length: int = 6, seed: int = 0
+    ):
+        """A random batch the model accepts, for smoke tests and the zoo's
+        tests: token ids in `1..vocab_size-1` `(batch_size,
+        sequence_length)` for token inputs, standard normal features
+        `(batch_size, sequence_length, input_dim)` otherwise. A model
+        built for a fixed `sequence_length` gets that many steps. A
+        subclass with other inputs overrides this."""
+        rng = np.random.default_rng(seed)
+        sequence_length = (
+            getattr(self, "sequence_length", None) or sequence_length
+        )
+        if getattr(self, "vocab_size", None):
+            return rng.integers(
+                1, self.vocab_size, size=(batch_size, sequence_length)
+            ).astype("int32")
+        return rng.normal(
+            size=(batch_size, sequence_length, self.input_dim)
+        ).astype("float32")
 
     def default_loss(self):
         raise NotImplementedError

@@ -64,6 +64,7 @@ def sequence_input(
     mask_value: float | None = None,
     sequence_length: int | None = None,
     name: str | None = None,
+    batch_size: int | None = None,
 ):
     """Creates a model's sequence input and the features it feeds forward.
 
@@ -86,6 +87,8 @@ def sequence_input(
         sequence_length: Fixed number of steps, or `None` for any.
         name: Name of the `keras.Input`; default `"token_ids"` or
             `"features"`.
+        batch_size: Fixed batch size, or `None` for any (a stateful
+            model needs one).
 
     Returns:
         `(inputs, features)`: the `keras.Input` and the `(batch, steps,
@@ -112,7 +115,10 @@ def sequence_input(
                 "embedding_dim=None"
             )
         inputs = keras.Input(
-            shape=(sequence_length,), dtype="int32", name=name or "token_ids"
+            shape=(sequence_length,),
+            batch_size=batch_size,
+            dtype="int32",
+            name=name or "token_ids",
         )
         features = keras.layers.Embedding(
             vocab_size,
@@ -122,7 +128,9 @@ def sequence_input(
         )(inputs)
         return inputs, features
     inputs = keras.Input(
-        shape=(sequence_length, input_dim), name=name or "features"
+        shape=(sequence_length, input_dim),
+        batch_size=batch_size,
+        name=name or "features",
     )
     features = inputs
     if mask_value is not None:

@@ -85,3 +85,94 @@ def sine_forecast(rng, num_samples, max_length=12, mask_value=0.0):
         features[..., None].astype("float32"),
         targets[:, None].astype("float32"),
     )
+
+
+def reversal(rng, num_samples, vocab_size=10, min_length=3, max_length=7):
+    """Source ids from `3..vocab_size-1` (0 pads; 1 and 2 are the start
+    and end tokens), padded to `max_length`, and the target: the source
+    reversed, padded likewise."""
+    lengths = random_lengths(rng, num_samples, min_length, max_length)
+    mask = pad_mask(lengths, max_length)
+    source = np.where(
+        mask, rng.integers(3, vocab_size, size=mask.shape), 0
+    ).astype("int32")
+    target = np.zeros_like(source)
+    for row, length in enumerate(lengths):
+        target[row, :length] = source[row, :length][::-1]
+    return source, target
+
+
+def with_end_token(target, end_token, max_length):
+    """Right-padded ids with `end_token` after the last real one, padded
+    to `max_length`: what a generator should emit."""
+    expected = np.zeros((len(target), max_length), dtype="int32")
+    expected[:, : target.shape[1]] = target
+    expected[np.arange(len(target)), (target != 0).sum(-1)] = end_token
+    return expected
+
+
+def fibonacci_grammar(rng, num_samples, length=12, modulus=7):
+    """Sentences of a deterministic grammar: two random first symbols,
+    then every symbol is the sum of the two before it, mod `modulus`.
+    Symbol `s` is token id `s + 1` (0 pads), so `vocab_size` is
+    `modulus + 1`; the first two tokens determine the rest."""
+    symbols = np.zeros((num_samples, length), dtype="int64")
+    symbols[:, :2] = rng.integers(0, modulus, size=(num_samples, 2))
+    for step in range(2, length):
+        symbols[:, step] = (symbols[:, step - 1] + symbols[:, step - 2]) % (
+            modulus
+        )
+    return (symbols + 1).astype("int32")
+
+
+# A chord progression over 12 pitch classes in which C major is followed by
+# F the first time and by G the second: the next chord depends on more
+# than the current one.
+PROGRESSION = [(0, 4, 7), (5, 9, 0), (0, 4, 7), (7, 11, 2), (9, 0, 4)]
+
+
+def chord_progression(rng, num_samples, length=12, num_notes=12):
+    """Multi-hot piano rolls `(num_samples, length, num_notes)` cycling
+    through `PROGRESSION` from a random phase."""
+    chords = np.zeros((len(PROGRESSION), num_notes), dtype="float32")
+    for index, notes in enumerate(PROGRESSION):
+        chords[index, list(notes)] = 1.0
+    phases = rng.integers(0, len(PROGRESSION), size=num_samples)
+    steps = (phases[:, None] + np.arange(length)[None, :]) % len(PROGRESSION)
+    return chords[steps]
+
+
+SHAPE_WORDS = ("bar", "column", "box", "cross")
+
+
+def shape_strips(rng, num_samples, cells=3, size=12, noise=20.0):
+    """Grey images of `cells` side-by-side squares, each empty or holding
+    one of four shapes (`SHAPE_WORDS`), and their captions: the shapes
+    left to right, word `w` as id `3 + w` (0 pads; 1 and 2 are the start
+    and end tokens), at least one shape per image.
+
+    Returns `(images, captions)`: float32 `(num_samples, size, cells *
+    size, 1)` pixels in `[0, 255]` and int32 `(num_samples, cells)`.
+    """
+    stamps = np.zeros((len(SHAPE_WORDS), size, size), dtype="float32")
+    low, high = size // 4, size - size // 4
+    stamps[0, size // 2 - 1 : size // 2 + 1, low:high] = 255.0
+    stamps[1, low:high, size // 2 - 1 : size // 2 + 1] = 255.0
+    stamps[2, low:high, low:high] = 255.0
+    stamps[2, low + 1 : high - 1, low + 1 : high - 1] = 0.0
+    stamps[3, size // 2 - 1 : size // 2 + 1, low:high] = 255.0
+    stamps[3, low:high, size // 2 - 1 : size // 2 + 1] = 255.0
+    contents = rng.integers(-1, len(SHAPE_WORDS), size=(num_samples, cells))
+    empty = (contents < 0).all(-1)
+    contents[empty, rng.integers(0, cells, size=empty.sum())] = 0
+    images = rng.uniform(0.0, noise, size=(num_samples, size, cells * size))
+    captions = np.zeros((num_samples, cells), dtype="int32")
+    for row in range(num_samples):
+        words = []
+        for cell, shape in enumerate(contents[row]):
+            if shape >= 0:
+                block = images[row, :, cell * size : (cell + 1) * size]
+                np.maximum(block, stamps[shape], out=block)
+                words.append(3 + shape)
+        captions[row, : len(words)] = words
+    return images[..., None].astype("float32"), captions

@@ -19,13 +19,16 @@ def test_every_config_file_loads():
 
 
 def sample_inputs(model, batch=2, steps=6):
-    rng = np.random.default_rng(0)
-    arguments = model.get_config()
-    if arguments.get("vocab_size"):
-        return rng.integers(1, arguments["vocab_size"], size=(batch, steps))
-    return rng.normal(size=(batch, steps, arguments["input_dim"])).astype(
-        "float32"
-    )
+    """A random batch from the model itself (`example_inputs`): token ids
+    or features for a sequence model, a dict for an encoder-decoder; a
+    stateful model keeps its own batch size."""
+    return model.example_inputs(batch_size=batch, sequence_length=steps)
+
+
+def batch_size_of(inputs):
+    if isinstance(inputs, dict):
+        inputs = next(iter(inputs.values()))
+    return len(inputs)
 
 
 @pytest.mark.parametrize("name", rnnzoo.list_models())
@@ -37,10 +40,11 @@ def test_every_zoo_model_builds_and_runs(name):
     if "vocab_size" in config["architecture"]["arguments"]:
         overrides["vocab_size"] = 50
     model = rnnzoo.create_model(name, **overrides)
-    outputs = model.predict(sample_inputs(model), verbose=0)
+    inputs = sample_inputs(model)
+    outputs = model.predict(inputs, verbose=0)
     first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
     assert np.all(np.isfinite(first))
-    assert first.shape[0] == 2
+    assert first.shape[0] == batch_size_of(inputs)
 
 
 def test_list_models_wildcards_and_pretrained():

@@ -1,0 +1,314 @@
+"""Many-to-many of different lengths: an encoder-decoder with attention
+(translation, summarisation, sequence transduction)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from rnnzoo.models.arguments import check_choice
+from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.models.decoder import ATTENTIONS
+from rnnzoo.models.decoder import TokenDecoder
+from rnnzoo.models.generation import EncoderDecoderModel
+from rnnzoo.models.generation import check_special_tokens
+from rnnzoo.models.generation import shift_targets
+from rnnzoo.models.sequence_encoder import SequenceEncoder
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class Seq2Seq(EncoderDecoderModel):
+    """An encoder-decoder RNN: a source sequence in, a target sequence of
+    another length out.
+
+    ```
+    source    -> SequenceEncoder (bi-RNN) -> memory, decoder initial state
+    target_in -> TokenDecoder (attention over the memory)
+              -> per-step probabilities over the target vocabulary
+    ```
+
+    * `attention="bahdanau"` (Bahdanau et al. 2015) or `"luong"` (Luong et
+      al. 2015, `"general"` score by default): the top decoder layer
+      attends to the encoder outputs at every step (`AttentionDecoder`,
+      with input feeding).
+    * `attention=None`: the Sutskever et al. (2014) baseline; the decoder
+      reads the source only through its initial state.
+
+    The decoder starts from the encoder's final states (layer `i` from
+    layer `i`); a bidirectional encoder's two directions are merged by a
+    `tanh` Dense bridge per state tensor (see `SequenceEncoder`).
+
+    Inputs and training (teacher forcing): the model takes a dict
+    `{"source": ..., "target_in": ...}`, with `source` int ids `(batch,
+    source_steps)` (or float features `(batch, source_steps, input_dim)`)
+    and `target_in` the int ids `(batch, target_steps)` that the decoder
+    reads, `[start_token, t_1, ..., t_n]`; the labels are `[t_1, ..., t_n,
+    end_token]`. `training_data(source, target)` builds both from
+    right-padded targets. Id 0 pads both sides: padded source steps get no
+    attention, padded target steps count in neither loss nor metrics.
+
+    ```python
+    model = Seq2Seq(vocab_size=8000, target_vocab_size=6000, units=256,
+                    bidirectional=True, cell="gru")
+    model.compile()
+    x, y = model.training_data(source_ids, target_ids)
+    model.fit(x, y, epochs=10)
+    result = model.translate(source_ids, strategy="beam", beam_width=5)
+    result.tokens, result.alignments, result.text  # text with a vocabulary
+    ```
+
+    `compile()` defaults to sparse categorical cross-entropy
+    (`from_logits` with `activation=None`) and an `"accuracy"` metric, both
+    over the real target steps.
+
+    Args:
+        vocab_size: Number of source token ids, padding included. Pass this
+            or `input_dim`.
+        target_vocab_size: Number of target token ids, padding, start and
+            end included; default `vocab_size`.
+        cell: Registry name of the recurrent cell of the encoder and the
+            decoder. Default `"lstm"`.
+        units: Width of every encoder (per direction) and decoder layer.
+        num_layers: Number of encoder layers, and of decoder layers.
+        bidirectional: Whether the encoder reads the source both ways.
+        residual: Whether layers of equal input and output width add their
+            input to their output.
+        dropout: Float in `[0, 1)`, dropout on the inputs of every
+            recurrent layer and before the output layer.
+        recurrent_dropout: Float in `[0, 1)`, each cell's dropout on its
+            previous state.
+        cell_kwargs: Dict of further arguments of every cell.
+        embedding_dim: Width of the source embedding; default `units`.
+        mask_zero: Whether source id 0 is padding. Default `True`.
+        input_dim: Number of features per source step, for real-valued
+            sources (e.g. speech frames).
+        mask_value: For feature sources, the value of a padded step.
+        attention: `"bahdanau"` (default), `"luong"` or `None`.
+        attention_units: Width of the attention's hidden layer.
+        attention_kwargs: Further arguments of the attention.
+        target_embedding_dim: Width of the target embedding; default
+            `embedding_dim`, else `units`.
+        start_token: Id that starts every decoder input. Default 1.
+        end_token: Id that ends every target. Default 2.
+        activation: `"softmax"` (default) or `None` for logits.
+        vocabulary: Optional target vocabulary (list of strings, or a
+            `StringLookup`), for text from `translate`.
+        separator: String between target tokens in text. Default `" "`.
+        **kwargs: Arguments of `keras.Model` (`name`, `trainable`).
+
+    Example:
+
+    >>> model = Seq2Seq(vocab_size=12, units=8, cell="gru",
+    ...                 bidirectional=True, attention="luong")
+    >>> x, y = model.training_data(np.array([[5, 6, 7]]),
+    ...                            np.array([[7, 6, 5]]))
+    >>> model(x).shape
+    TensorShape([1, 4, 12])
+    >>> model.translate(np.array([[5, 6, 7]]), max_length=5).tokens.shape
+    (1, 5)
+    """
+
+    def __init__(
+        self,
+        vocab_size: int | None = None,
+        target_vocab_size: int | None = None,
+        cell: str = "lstm",
+        units: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        residual: bool = False,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        cell_kwargs: dict | None = None,
+        embedding_dim: int | None = None,
+        mask_zero: bool = True,
+        input_dim: int | None = None,
+        mask_value: float | None = None,
+        attention: str | None = "bahdanau",
+        attention_units: int | None = None,
+        attention_kwargs: dict | None = None,
+        target_embedding_dim: int | None = None,
+        start_token: int = 1,
+        end_token: int = 2,
+        activation: str | None = "softmax",
+        vocabulary=None,
+        separator: str = " ",
+        **kwargs,
+    ):
+        check_choice("attention", attention, ATTENTIONS)
+        check_choice("activation", activation, ("softmax", None))
+        if target_vocab_size is None:
+            if vocab_size is None:
+                raise ValueError(
+                    "`target_vocab_size` is required with feature sources "
+                    f"(input_dim={input_dim!r}), got target_vocab_size=None"
+                )
+            target_vocab_size = vocab_size
+        check_positive_integer("target_vocab_size", target_vocab_size)
+        check_special_tokens(start_token, end_token, target_vocab_size)
+
+        # === Functional model ===
+        encoder = SequenceEncoder(
+            cell,
+            units,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            residual=residual,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            cell_kwargs=cell_kwargs,
+            vocab_size=vocab_size,
+            embedding_dim=embedding_dim,
+            mask_zero=mask_zero,
+            input_dim=input_dim,
+            mask_value=mask_value,
+            name="encoder",
+        )
+        decoder = TokenDecoder(
+            target_vocab_size,
+            units,
+            cell=cell,
+            num_layers=num_layers,
+            attention=attention,
+            attention_units=attention_units,
+            attention_kwargs=attention_kwargs,
+            embedding_dim=target_embedding_dim or embedding_dim,
+            residual=residual,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            cell_kwargs=cell_kwargs,
+            name="decoder",
+        )
+        if vocab_size is not None:
+            source = keras.Input(shape=(None,), dtype="int32", name="source")
+        else:
+            source = keras.Input(shape=(None, input_dim), name="source")
+        target_in = keras.Input(shape=(None,), dtype="int32", name="target_in")
+        memory, memory_mask, initial_state = encoder(source)
+        outputs = decoder(
+            target_in,
+            memory if attention is not None else None,
+            initial_state=initial_state,
+            memory_mask=memory_mask if attention is not None else None,
+        )
+        if activation == "softmax":
+            outputs = keras.layers.Activation(
+                "softmax", dtype="float32", name="probabilities"
+            )(outputs)
+        super().__init__(
+            inputs={"source": source, "target_in": target_in},
+            outputs=outputs,
+            **kwargs,
+        )
+
+        # === Config ===
+        self.remember_arguments(
+            vocab_size=vocab_size,
+            target_vocab_size=target_vocab_size,
+            cell=cell,
+            units=units,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            residual=residual,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            cell_kwargs=cell_kwargs,
+            embedding_dim=embedding_dim,
+            mask_zero=mask_zero,
+            input_dim=input_dim,
+            mask_value=mask_value,
+            attention=attention,
+            attention_units=attention_units,
+            attention_kwargs=attention_kwargs,
+            target_embedding_dim=target_embedding_dim,
+            start_token=start_token,
+            end_token=end_token,
+            activation=activation,
+            vocabulary=self.check_vocabulary(vocabulary, target_vocab_size),
+            separator=separator,
+        )
+
+    def training_data(self, source, target):
+        """The `(x, y)` of teacher forcing.
+
+        Args:
+            source: The source batch (ids padded with 0, or features).
+            target: int `(batch, steps)` target ids, padded on the right
+                with 0, without start or end tokens.
+
+        Returns:
+            `({"source": source, "target_in": target_in}, target_out)`,
+            see `shift_targets`.
+        """
+        target_in, target_out = shift_targets(
+            target, self.start_token, self.end_token
+        )
+        source = ops.convert_to_tensor(
+            source, dtype="int32" if self.vocab_size is not None else None
+        )
+        return {"source": source, "target_in": target_in}, target_out
+
+    def encode(self, inputs, training=False):
+        return self.get_layer("encoder")(inputs, training=training)
+
+    def generation_input_spec(self):
+        if self.vocab_size is not None:
+            return tf.TensorSpec((None, None), tf.int32)
+        return tf.TensorSpec((None, None, self.input_dim), tf.float32)
+
+    def translate(
+        self,
+        source,
+        max_length: int = 50,
+        strategy: str = "greedy",
+        beam_width: int = 4,
+        length_penalty: float = 0.0,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        seed=None,
+        jit_compile: bool = False,
+    ):
+        """Translates a batch of sources; `generate` with its arguments.
+
+        Returns:
+            A `GenerationResult`: `tokens` `(batch, max_length)`, `scores`,
+            `alignments` `(batch, max_length, source_steps)` (with
+            attention) and `text` (with a vocabulary).
+        """
+        return self.generate(
+            source,
+            max_length=max_length,
+            strategy=strategy,
+            beam_width=beam_width,
+            length_penalty=length_penalty,
+            temperature=temperature,
+            top_k=top_k,
+            seed=seed,
+            jit_compile=jit_compile,
+        )
+
+    def example_inputs(
+        self, batch_size: int = 2, sequence_length: int = 6, seed: int = 0
+    ) -> dict:
+        rng = np.random.default_rng(seed)
+        if self.vocab_size is not None:
+            source = rng.integers(
+                1, self.vocab_size, size=(batch_size, sequence_length)
+            ).astype("int32")
+        else:
+            source = rng.normal(
+                size=(batch_size, sequence_length, self.input_dim)
+            ).astype("float32")
+        target = rng.integers(
+            1, self.target_vocab_size, size=(batch_size, sequence_length)
+        )
+        target_in, _ = shift_targets(target, self.start_token, self.end_token)
+        return {"source": source, "target_in": ops.convert_to_numpy(target_in)}
+
+    def default_loss(self):
+        return keras.losses.SparseCategoricalCrossentropy(
+            from_logits=self.activation is None
+        )
+
+    def default_metrics(self):
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
