@@ -1,4 +1,5 @@
-"""The `rnnzoo` command: `rnnzoo list | info | download`.
+"""The `rnnzoo` command: `rnnzoo list | info | download | train | evaluate
+| tune`.
 
 Errors print one line to stderr and exit with status 1.
 """
@@ -27,6 +28,170 @@ def _download(args):
     print(fetch_weights(args.name))
 
 
+def _assignments(pairs):
+    """`["units=8", "cell=gru"]` to `{"units": 8, "cell": "gru"}` (values
+    read as YAML)."""
+    import yaml
+
+    overrides = {}
+    for pair in pairs or []:
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
+        overrides[key] = yaml.safe_load(value)
+    return overrides
+
+
+def _train(args):
+    from rnnzoo.training import train
+
+    overrides = _assignments(args.set)
+    for key in ("epochs", "batch_size", "learning_rate", "clipnorm"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    result = train(
+        args.config,
+        data_dir=args.data_dir,
+        output_dir=args.output,
+        strategy=args.strategy,
+        precision=args.precision,
+        jit_compile=False if args.no_jit else None,
+        schedule=args.schedule,
+        seed=args.seed,
+        verbose=0 if args.quiet else 1,
+        **overrides,
+    )
+    summary = {
+        "name": result.name,
+        "epochs": result.epochs,
+        "split": result.split,
+        "metrics": result.metrics,
+        "strategy": result.strategy,
+        "preset": None if result.preset_dir is None else str(result.preset_dir),
+        "archive": None if result.archive is None else str(result.archive),
+        "sha256": result.sha256,
+    }
+    print(json.dumps(summary, indent=2))
+
+
+def _evaluate(args):
+    from rnnzoo.training import evaluate
+
+    metrics = evaluate(
+        args.preset,
+        args.config,
+        data_dir=args.data_dir,
+        split=args.split,
+        batch_size=args.batch_size,
+    )
+    print(json.dumps(metrics, indent=2))
+
+
+def _add_train_parser(commands):
+    from rnnzoo.training.precision import PRECISIONS
+    from rnnzoo.training.strategies import STRATEGIES
+
+    train = commands.add_parser(
+        "train",
+        help="train a zoo model from its config, evaluate it, export a preset",
+    )
+    train.add_argument("config", help="zoo model name or config YAML path")
+    train.add_argument("--data-dir", help="folder of the dataset's files")
+    train.add_argument(
+        "--output", help="run folder (default runs/NAME); resumes if present"
+    )
+    train.add_argument("--strategy", default="auto", choices=STRATEGIES)
+    train.add_argument("--precision", default="auto", choices=PRECISIONS)
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int, help="global batch size")
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument(
+        "--clipnorm", type=float, help="global-norm clipping (0: off)"
+    )
+    train.add_argument(
+        "--schedule",
+        choices=("constant", "cosine", "linear"),
+        help="learning-rate schedule",
+    )
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--no-jit", action="store_true", help="do not XLA-compile the step"
+    )
+    train.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override an architecture argument, e.g. --set units=256",
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(run=_train)
+    evaluate = commands.add_parser(
+        "evaluate", help="measure a trained preset on a split of its dataset"
+    )
+    evaluate.add_argument("preset", help="preset folder, archive or URL")
+    evaluate.add_argument(
+        "--config", help="zoo config (default: the preset's own)"
+    )
+    evaluate.add_argument("--data-dir", help="folder of the dataset's files")
+    evaluate.add_argument("--split", default="test")
+    evaluate.add_argument("--batch-size", type=int)
+    evaluate.set_defaults(run=_evaluate)
+
+
+def _tune(args):
+    from rnnzoo.tuning import run_search
+
+    result = run_search(
+        args.config,
+        tuner=args.tuner,
+        max_trials=args.max_trials,
+        epochs=args.epochs,
+        data_dir=args.data_dir,
+        output_dir=args.output,
+        objective=args.objective,
+        seed=args.seed,
+        overwrite=args.overwrite,
+        verbose=0 if args.quiet else 1,
+        **_assignments(args.set),
+    )
+    print(result.table)
+    print(f"best preset: {result.preset_dir}")
+    print(f"best config: {result.config_path}")
+
+
+def _add_tune_parser(commands):
+    tune = commands.add_parser(
+        "tune", help="search a zoo model's hyperparameters with KerasTuner"
+    )
+    tune.add_argument("config", help="zoo model name or config YAML path")
+    tune.add_argument(
+        "--tuner", default="random", choices=("random", "bayesian", "hyperband")
+    )
+    tune.add_argument("--max-trials", type=int, default=10)
+    tune.add_argument(
+        "--epochs", type=int, help="per trial (default the config's)"
+    )
+    tune.add_argument("--data-dir", help="folder of the dataset's files")
+    tune.add_argument(
+        "--output", help="search folder (default tuning/NAME); resumes"
+    )
+    tune.add_argument(
+        "--objective", default="val_loss", help="metric, or METRIC:min|max"
+    )
+    tune.add_argument("--seed", type=int, default=0)
+    tune.add_argument(
+        "--overwrite", action="store_true", help="start the search afresh"
+    )
+    tune.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="fix a value instead of tuning it, e.g. --set cell=gru",
+    )
+    tune.add_argument("--quiet", action="store_true", help="no progress bar")
+    tune.set_defaults(run=_tune)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="rnnzoo", description="rnnzoo's model zoo from the command line."
@@ -53,6 +218,8 @@ def build_parser():
     )
     download.add_argument("name", help="NAME or NAME.TAG")
     download.set_defaults(run=_download)
+    _add_train_parser(commands)
+    _add_tune_parser(commands)
     return parser
 
 

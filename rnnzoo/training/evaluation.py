@@ -1,0 +1,138 @@
+"""Measuring a trained model: Keras evaluation with the task's metrics,
+generation metrics (BLEU) on the raw references, and `rnnzoo.evaluate`,
+which measures a preset afresh."""
+
+from pathlib import Path
+
+import keras
+
+from rnnzoo import data as rnnzoo_data
+from rnnzoo.training import callbacks as run_callbacks
+from rnnzoo.training import export
+from rnnzoo.training import tasks
+from rnnzoo.training.recipe import compile_model
+from rnnzoo.training.recipe import resolve_config
+
+
+def measure(model, task, config, dataset, loop=None):
+    """Loss and task metrics of `model` on a prepared split (with `loop`,
+    the custom loop of multi-worker runs)."""
+    reset = [run_callbacks.ResetStates()] if stateful(model) else []
+    if loop is not None:
+        callback_list = keras.callbacks.CallbackList(reset, model=model)
+        logs = loop.evaluate(dataset, callback_list)
+    else:
+        logs = model.evaluate(
+            dataset, return_dict=True, verbose=0, callbacks=reset
+        )
+    metrics = {key: float(value) for key, value in logs.items()}
+    return tasks.derived_metrics(task, metrics, config)
+
+
+def generation(model, task, config, vectorizer, options, split, data_dir):
+    """BLEU of generated targets against the split's raw references."""
+    if task not in tasks.GENERATION_TASKS:
+        return {}
+    examples = rnnzoo_data.load(
+        config["data"]["dataset"],
+        split,
+        data_dir,
+        **(tasks.load_options(config) or {}),
+    )
+    return tasks.generation_metrics(
+        task,
+        model,
+        vectorizer,
+        examples,
+        tasks.max_length(options),
+        features=(options.get("inputs"), options.get("targets")),
+    )
+
+
+def stateful(model) -> bool:
+    """Whether `model` carries its states between batches."""
+    return bool(getattr(model, "stateful", False))
+
+
+def evaluate(
+    model_or_preset,
+    config_or_name=None,
+    data_dir=None,
+    split: str = "test",
+    *,
+    vectorizer=None,
+    batch_size: int | None = None,
+    max_batches: int | None = None,
+) -> dict:
+    """Measures a model's task metrics on one split of its dataset.
+
+    Args:
+        model_or_preset: A preset written by `train` (folder, archive or
+            URL), or a model (then pass `config_or_name` and, for tasks
+            with strings, `vectorizer`).
+        config_or_name: The zoo config; default the preset's own.
+        data_dir: Where the dataset's local files are.
+        split: The split to measure.
+        vectorizer: The `Vectorizer` of a model passed directly.
+        batch_size: Default the training batch (a stateful model's own).
+        max_batches: Measure only the split's first `max_batches` batches,
+            a fixed slice (e.g. for a regression test of a published
+            preset); generation metrics (BLEU), which decode the whole
+            split, are then left out.
+
+    Returns:
+        `{metric: value}`: the loss, the task metrics (accuracy,
+        perplexity, BLEU, NLL per step, ...) as `train` reports them.
+
+    Example:
+
+    >>> rnnzoo.evaluate("runs/upos/preset", data_dir="data")  # doctest: +SKIP
+    {'loss': ..., 'accuracy': ...}
+    """
+    metadata = {}
+    if isinstance(model_or_preset, (str, Path)):
+        model, vectorizer, metadata = export.load_trained_preset(
+            model_or_preset
+        )
+    else:
+        model = model_or_preset
+    if config_or_name is None and "config" not in metadata:
+        raise ValueError(
+            "Pass `config_or_name` with a model that is not a preset "
+            "written by rnnzoo.train"
+        )
+    config = (
+        metadata["config"]
+        if config_or_name is None
+        else resolve_config(config_or_name)
+    )
+    task = tasks.task_of(config)
+    options = dict(metadata.get("pipeline") or {})
+    options = options or {
+        "batch_size": config["training"]["batch_size"],
+        **tasks.pipeline_options(task, config, seed=0),
+    }
+    default_batch = options.pop("batch_size")
+    if stateful(model):
+        batch_size = model.batch_size
+    batch_size = batch_size or default_batch
+    dataset = rnnzoo_data.make_pipeline(
+        config["data"]["dataset"],
+        split,
+        batch_size,
+        vectorizer=vectorizer,
+        data_dir=data_dir,
+        load_options=tasks.load_options(config),
+        **options,
+    )
+    dataset = tasks.adapt_batches(task, dataset, model)
+    if max_batches is not None:
+        dataset = dataset.take(max_batches)
+    compile_model(model, task, config["training"], "adam", jit_compile=False)
+    metrics = measure(model, task, config, dataset)
+    if max_batches is not None:
+        return metrics
+    metrics.update(
+        generation(model, task, config, vectorizer, options, split, data_dir)
+    )
+    return metrics
