@@ -132,7 +132,7 @@ class SequenceClassifier(RecurrentModel):
             output_units = num_classes
 
         # === Functional model ===
-        inputs, sequence = recurrent_encoder(
+        encoder_arguments = dict(
             cell=cell,
             units=units,
             num_layers=num_layers,
@@ -148,6 +148,7 @@ class SequenceClassifier(RecurrentModel):
             mask_value=mask_value,
             sequence_length=sequence_length,
         )
+        inputs, sequence = recurrent_encoder(**encoder_arguments)
         pooled = get_pooling(
             pooling,
             bidirectional=bidirectional,
@@ -166,20 +167,7 @@ class SequenceClassifier(RecurrentModel):
         # === Config ===
         self.remember_arguments(
             num_classes=num_classes,
-            cell=cell,
-            units=units,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            mask_zero=mask_zero,
-            input_dim=input_dim,
-            mask_value=mask_value,
-            sequence_length=sequence_length,
+            **encoder_arguments,
             pooling=pooling,
             attention_units=attention_units,
             activation=activation,

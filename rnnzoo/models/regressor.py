@@ -98,7 +98,7 @@ class SequenceRegressor(RecurrentModel):
         keras.activations.get(activation)
 
         # === Functional model ===
-        inputs, sequence = recurrent_encoder(
+        encoder_arguments = dict(
             cell=cell,
             units=units,
             num_layers=num_layers,
@@ -114,6 +114,7 @@ class SequenceRegressor(RecurrentModel):
             mask_value=mask_value,
             sequence_length=sequence_length,
         )
+        inputs, sequence = recurrent_encoder(**encoder_arguments)
         pooled = get_pooling(
             pooling,
             bidirectional=bidirectional,
@@ -129,20 +130,7 @@ class SequenceRegressor(RecurrentModel):
         # === Config ===
         self.remember_arguments(
             output_dim=output_dim,
-            cell=cell,
-            units=units,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            mask_zero=mask_zero,
-            input_dim=input_dim,
-            mask_value=mask_value,
-            sequence_length=sequence_length,
+            **encoder_arguments,
             pooling=pooling,
             attention_units=attention_units,
             activation=activation,

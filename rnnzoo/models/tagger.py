@@ -257,7 +257,7 @@ class SequenceTagger(RecurrentModel):
             )
 
         # === Functional model ===
-        inputs, sequence, first_sequence = recurrent_encoder(
+        encoder_arguments = dict(
             cell=cell,
             units=units,
             num_layers=num_layers,
@@ -272,7 +272,9 @@ class SequenceTagger(RecurrentModel):
             input_dim=input_dim,
             mask_value=mask_value,
             sequence_length=sequence_length,
-            return_first_layer=True,
+        )
+        inputs, sequence, first_sequence = recurrent_encoder(
+            **encoder_arguments, return_first_layer=True
         )
         head_dropout = None
         if dropout > 0.0:
@@ -314,20 +316,7 @@ class SequenceTagger(RecurrentModel):
         # === Config ===
         self.remember_arguments(
             num_tags=num_tags,
-            cell=cell,
-            units=units,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            mask_zero=mask_zero,
-            input_dim=input_dim,
-            mask_value=mask_value,
-            sequence_length=sequence_length,
+            **encoder_arguments,
             activation=activation,
             language_model_heads=language_model_heads,
         )
