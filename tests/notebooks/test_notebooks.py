@@ -1,0 +1,210 @@
+"""Every tutorial in `notebooks/` runs top to bottom without error.
+
+Each notebook is executed by nbclient in a fresh kernel of this test's own
+interpreter (a kernelspec written to a temporary Jupyter path, so no
+`python3` kernel installed elsewhere on the machine is picked up), in a
+temporary working folder, with `RNNZOO_NOTEBOOK_SMALL=1`: the notebooks
+shrink their data and training to run in seconds. Most of a small
+notebook's time is its kernel importing TensorFlow and tracing graphs, so
+the notebooks run two at a time.
+"""
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbclient
+import nbformat
+import pytest
+import yaml
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((REPOSITORY / "notebooks").glob("*.ipynb"))
+EXPECTED = {
+    "01_quickstart",
+    "02_custom_cells",
+    "03_pretrained",
+    "04_seq2seq_attention",
+    "05_tuning",
+    "06_gradient_flow",
+    "07_generation",
+}
+# Notebooks that draw: each must show at least one figure inline.
+WITH_FIGURES = EXPECTED - {"01_quickstart", "05_tuning"}
+CELL_TIMEOUT_S = 300
+CONCURRENT_KERNELS = 2
+KERNEL_NAME = "python3"
+
+
+@pytest.fixture(scope="module")
+def kernel_environment(tmp_path_factory):
+    """Environment variables of the kernels: a `python3` kernelspec for
+    this interpreter first on the Jupyter path, the small size, the
+    repository's `hub/` as the weights mirror, and caches in a temporary
+    folder."""
+    root = tmp_path_factory.mktemp("jupyter")
+    spec_dir = root / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+        ],
+        "display_name": "Python 3 (rnnzoo tests)",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    jupyter_path = [str(root), os.environ.get("JUPYTER_PATH", "")]
+    return {
+        "JUPYTER_PATH": os.pathsep.join(filter(None, jupyter_path)),
+        "RNNZOO_NOTEBOOK_SMALL": "1",
+        "RNNZOO_HOME": str(root / "rnnzoo_home"),
+        "RNNZOO_WEIGHTS_URL": str(REPOSITORY / "hub"),
+        "MPLBACKEND": "Agg",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+
+
+def client_for(notebook, working_dir):
+    return nbclient.NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name=KERNEL_NAME,
+        resources={"metadata": {"path": str(working_dir)}},
+    )
+
+
+async def execute_all(paths, working_root):
+    """Executes the notebooks at `paths`, a few at a time; returns
+    `{stem: (notebook or the exception it raised, seconds)}`."""
+    slots = asyncio.Semaphore(CONCURRENT_KERNELS)
+
+    async def execute_one(path):
+        notebook = nbformat.read(path, as_version=4)
+        working_dir = working_root / path.stem
+        working_dir.mkdir()
+        async with slots:
+            start = time.perf_counter()
+            try:
+                await client_for(notebook, working_dir).async_execute()
+                outcome = notebook
+            except Exception as error:  # Reported by the notebook's test.
+                outcome = error
+            return path.stem, (outcome, time.perf_counter() - start)
+
+    results = await asyncio.gather(*(execute_one(path) for path in paths))
+    return dict(results)
+
+
+@pytest.fixture(scope="module")
+def executed_notebooks(
+    request, kernel_environment, tmp_path_factory, monkeypatch_module
+):
+    """The notebooks this session's tests ask for, executed together."""
+    for name, value in kernel_environment.items():
+        monkeypatch_module.setenv(name, value)
+    wanted = {
+        item.callspec.params["path"]
+        for item in request.session.items
+        if item.originalname == "test_notebook_runs"
+    }
+    root = tmp_path_factory.mktemp("notebooks")
+    results = asyncio.run(execute_all(sorted(wanted), root))
+    for stem, (_, seconds) in sorted(results.items()):
+        print(f"\n{stem}: {seconds:.1f} s", end="")
+    return results
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def outputs_of(notebook, kind):
+    return [
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if kind in output.get("data", {})
+    ]
+
+
+def test_every_tutorial_is_there():
+    assert {path.stem for path in NOTEBOOKS} == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_stored_clean_with_a_small_switch(path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert "RNNZOO_NOTEBOOK_SMALL" in code_cells[0].source
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: clear the outputs"
+            assert cell.execution_count is None, f"{path.name}: clear counts"
+
+
+def test_kernel_runs_this_interpreter(
+    kernel_environment, tmp_path, monkeypatch
+):
+    for name, value in kernel_environment.items():
+        monkeypatch.setenv(name, value)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(
+            "import sys\nprint(sys.executable)\nprint(sys.prefix)"
+        )
+    )
+    client_for(notebook, tmp_path).execute()
+    executable, prefix = notebook.cells[0].outputs[0]["text"].split()
+    # The prefix tells a virtual environment from the interpreter it was
+    # made from, which the executable's resolved path would not.
+    assert (executable, prefix) == (sys.executable, sys.prefix)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path, executed_notebooks):
+    outcome, _ = executed_notebooks[path.stem]
+    if isinstance(outcome, Exception):
+        # nbclient's CellExecutionError names the cell and its traceback.
+        raise outcome
+    if path.stem in WITH_FIGURES:
+        assert outputs_of(outcome, "image/png"), "no figure was shown"
+
+
+@pytest.mark.slow
+def test_pretrained_notebook_without_published_weights(
+    kernel_environment, tmp_path, monkeypatch
+):
+    """With no `weights:` in any zoo config, the pretrained tutorial trains
+    and loads a local preset instead, and says so."""
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    for source in (REPOSITORY / "zoo_configs").glob("*.yaml"):
+        config = yaml.safe_load(source.read_text())
+        config.pop("weights", None)
+        config.pop("default_tag", None)
+        (configs / source.name).write_text(yaml.safe_dump(config))
+    for name, value in kernel_environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RNNZOO_CONFIGS", str(configs))
+    notebook = nbformat.read(
+        REPOSITORY / "notebooks" / "03_pretrained.ipynb", as_version=4
+    )
+    working_dir = tmp_path / "run"
+    working_dir.mkdir()
+    client_for(notebook, working_dir).execute()
+    shown = [
+        output["data"]["text/markdown"]
+        for output in outputs_of(notebook, "text/markdown")
+    ]
+    assert any("Path taken: local preset" in text for text in shown)
