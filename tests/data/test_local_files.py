@@ -219,6 +219,29 @@ def test_japanese_vowels_from_ts_files(tmp_path, rng):
         np.testing.assert_allclose(example["series"], frames, atol=1e-4)
 
 
+def test_bundled_datasets_accept_a_data_root_without_their_files(
+    tmp_path,
+):
+    # One `--data-dir` serves every zoo config: a data root that lacks a
+    # bundled dataset's files reads the bundled copy, as without one.
+    (tmp_path / "sst2").mkdir()
+    for name, split, count in (
+        ("japanese_vowels", "test", 370),
+        ("mnist_rows", "test", 500),
+    ):
+        with_root = data.load(name, split, tmp_path)
+        bundled = data.load(name, split)
+        assert int(with_root.cardinality()) == count
+        first, expected = next(iter(with_root)), next(iter(bundled))
+        for key in expected:
+            np.testing.assert_array_equal(first[key], expected[key])
+    captions = data.load("mnist_captions", "test", tmp_path, num_examples=3)
+    expected = data.load("mnist_captions", "test", num_examples=3)
+    assert [e["caption"] for e in as_python(captions)] == [
+        e["caption"] for e in as_python(expected)
+    ]
+
+
 @pytest.mark.parametrize(
     "name, expected_file",
     [
