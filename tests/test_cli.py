@@ -22,7 +22,7 @@ def test_info_prints_the_config(capsys):
     "argv, expected",
     [
         (["info", "upos_taggr"], "Did you mean upos_tagger"),
-        (["download", "upos_tagger"], "no published weights"),
+        (["download", "sentiment_bilstm"], "no published weights"),
     ],
 )
 def test_errors_are_one_line_and_a_nonzero_status(capsys, argv, expected):

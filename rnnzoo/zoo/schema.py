@@ -99,6 +99,13 @@ WEIGHTS_ENTRY = Mapping(
         "paper": STRING,
         "description": STRING,
         "training_time_minutes": NUMBER,
+        # What the results table shows beside the metrics, so that it is
+        # generated from the configs alone.
+        "split": STRING,  # the split `metrics` were measured on
+        "parameters": INTEGER,
+        "epochs": INTEGER,
+        "hardware": STRING,
+        "size_bytes": INTEGER,
     },
     required=("tag", "file", "sha256", "dataset", "metrics", "license"),
 )

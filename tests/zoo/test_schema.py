@@ -30,6 +30,12 @@ VALID = {
             "dataset": "sst2",
             "metrics": {"accuracy": 0.5},
             "license": "CC0",
+            "split": "test",
+            "parameters": 1234,
+            "epochs": 2,
+            "training_time_minutes": 0.5,
+            "hardware": "2 CPU cores",
+            "size_bytes": 4096,
         }
     ],
 }
@@ -64,6 +70,14 @@ def test_valid_config_loads(tmp_path):
         (
             lambda c: c["weights"][0]["metrics"].update(accuracy="high"),
             "weights[0].metrics.accuracy: expected a number, got 'high'",
+        ),
+        (
+            lambda c: c["weights"][0].update(parameters=1.5),
+            "weights[0].parameters: expected an integer, got float 1.5",
+        ),
+        (
+            lambda c: c["weights"][0].update(split=None),
+            "weights[0].split: expected a string, got NoneType None",
         ),
         (
             lambda c: c["data"].update(buckets=[10, "x"]),

@@ -1,0 +1,245 @@
+"""The zoo's results tables, generated from the configs alone.
+
+    python -m rnnzoo.zoo.results            # print the tables
+    python -m rnnzoo.zoo.results --write    # results/README.md + README.md
+    python -m rnnzoo.zoo.results --check    # exit 1 if either is stale
+
+One table per task, one row per published weight: the metric the config's
+`reference` names, our measured value, the reference value and its source,
+how far we are from it, the parameter count, the training epochs and time,
+the cell and the archive size. Everything comes from the `weights:` entries
+that `rnnzoo.zoo.publish` writes and from the configs' `reference:`.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from rnnzoo.zoo import registry
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+README = REPOSITORY / "README.md"
+RESULTS_README = REPOSITORY / "results" / "README.md"
+START_MARKER = "<!-- zoo-results:start -->"
+END_MARKER = "<!-- zoo-results:end -->"
+
+# A reference names a metric as the literature does; the runs report it
+# under the trainer's key.
+METRIC_KEYS = {
+    "negative_log_likelihood": "nll_per_step",
+    "validation_loss": "loss",
+}
+LOWER_IS_BETTER = {
+    "perplexity",
+    "negative_log_likelihood",
+    "nll_per_step",
+    "loss",
+    "validation_loss",
+}
+# The metric shown for a model whose config cites no reference.
+FALLBACK_METRICS = ("exact_match", "accuracy", "bleu", "perplexity", "loss")
+# Shown beside the main metric when a run reports them.
+OTHER_METRICS = ("accuracy", "bleu", "exact_match", "perplexity")
+TASK_TITLES = {
+    "text_classification": "Text classification",
+    "time_series_classification": "Time-series classification",
+    "tagging": "Sequence tagging",
+    "translation": "Translation",
+    "language_modelling": "Language modelling",
+    "music_modelling": "Polyphonic music modelling",
+    "image_captioning": "Image captioning",
+    "forecasting": "Forecasting",
+}
+
+
+def _metric_of(config: dict, entry: dict) -> tuple[str, float | None]:
+    """The metric a row shows: the reference's, else the first known."""
+    reference = config.get("reference") or {}
+    metrics = entry["metrics"]
+    if "metric" in reference:
+        name = reference["metric"]
+        key = name if name in metrics else METRIC_KEYS.get(name, name)
+        return name, metrics.get(key)
+    for name in FALLBACK_METRICS:
+        if name in metrics:
+            return name, metrics[name]
+    name = sorted(metrics)[0]
+    return name, metrics[name]
+
+
+def compare(metric: str, ours: float | None, reference) -> str:
+    """How `ours` stands against `reference`, in words and percent."""
+    if ours is None or not isinstance(reference, (int, float)):
+        return "no reference"
+    lower_is_better = metric in LOWER_IS_BETTER
+    better = ours <= reference if lower_is_better else ours >= reference
+    gap = abs(ours - reference) / abs(reference) * 100
+    if better:
+        return f"meets it ({gap:.1f}% better)" if gap >= 0.05 else "meets it"
+    direction = "higher" if lower_is_better else "lower"
+    return f"**falls short** ({gap:.1f}% {direction})"
+
+
+def _number(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.4g}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def _cell(config: dict) -> str:
+    arguments = config["architecture"]["arguments"]
+    cell = arguments.get("cell", "-")
+    parts = [f"`{cell}`"]
+    if arguments.get("units"):
+        layers = arguments.get("num_layers", 1)
+        size = (
+            f"{layers}x{arguments['units']}"
+            if layers > 1
+            else str(arguments["units"])
+        )
+        parts.append(size)
+    if arguments.get("bidirectional"):
+        parts.append("bidirectional")
+    return " ".join(parts)
+
+
+def rows_by_task() -> dict:
+    """`{task: [(name, config, entry)]}` over every published weight."""
+    tasks = {}
+    for name in registry.list_models():
+        config = registry.get_config(name)
+        for entry in config.get("weights", []):
+            tasks.setdefault(config["task"], []).append((name, config, entry))
+    return tasks
+
+
+def results_tables() -> str:
+    """The Markdown tables, one per task, with the references' sources."""
+    sections = []
+    header = (
+        "| model | cell | data (split) | metric | ours | reference "
+        "| vs reference | also measured | parameters | epochs "
+        "| training time | archive |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    for task, rows in sorted(rows_by_task().items()):
+        lines = [f"### {TASK_TITLES.get(task, task)}", "", header]
+        sources = []
+        for name, config, entry in rows:
+            reference = config.get("reference") or {}
+            metric, ours = _metric_of(config, entry)
+            value = reference.get("value")
+            if reference.get("source"):
+                text = " ".join(str(reference["source"]).split())
+                if reference.get("note"):
+                    text += ". " + " ".join(str(reference["note"]).split())
+                sources.append(f"`{name}`: {text}")
+            also = ", ".join(
+                f"{key} {_number(entry['metrics'][key])}"
+                for key in OTHER_METRICS
+                if key in entry["metrics"]
+                and METRIC_KEYS.get(metric, metric) != key
+            )
+            minutes = entry.get("training_time_minutes")
+            size = entry.get("size_bytes")
+            lines.append(
+                f"| `{name}.{entry['tag']}` | {_cell(config)} "
+                f"| {entry['dataset']} ({entry.get('split', 'test')}) "
+                f"| {metric} | {_number(ours)} | {_number(value)} "
+                f"| {compare(metric, ours, value)} | {also or '-'} "
+                f"| {_number(entry.get('parameters'))} "
+                f"| {_number(entry.get('epochs'))} "
+                f"| {'-' if minutes is None else f'{minutes:.1f} min'} "
+                f"| {'-' if size is None else f'{size / 2**20:.2f} MB'} |"
+            )
+        if sources:
+            lines += ["", "References: " + "; ".join(sources) + "."]
+        sections.append("\n".join(lines))
+    if not sections:
+        return "No published weights yet."
+    hardware = sorted(
+        {
+            entry.get("hardware", "unknown hardware")
+            for rows in rows_by_task().values()
+            for _, _, entry in rows
+        }
+    )
+    note = (
+        "Measured by `rnnzoo train` on the test split (the validation "
+        "split where a dataset has no test split); hyperparameters chosen "
+        f"on validation only. Trained on {', '.join(hardware)}."
+    )
+    unpublished = [
+        f"`{name}`"
+        for name in registry.list_models()
+        if not registry.get_config(name).get("weights")
+    ]
+    if unpublished:
+        sections.append(
+            "Zoo models without published weights yet: "
+            + ", ".join(unpublished)
+            + "."
+        )
+    return note + "\n\n" + "\n\n".join(sections)
+
+
+def results_page() -> str:
+    """The whole of `results/README.md`."""
+    return (
+        "# Results of the pretrained zoo\n\n"
+        "Generated by `python -m rnnzoo.zoo.results --write` from the "
+        "`weights:` and `reference:` of `zoo_configs/*.yaml`; do not edit "
+        "by hand.\n\n" + results_tables() + "\n"
+    )
+
+
+def replace_section(text: str, table: str) -> str:
+    """`text` with the part between the markers replaced by `table`."""
+    start, end = text.find(START_MARKER), text.find(END_MARKER)
+    if start < 0 or end < start:
+        raise ValueError(
+            f"Expected the markers {START_MARKER} and {END_MARKER}, in that "
+            "order, in the README"
+        )
+    return text[: start + len(START_MARKER)] + "\n" + table + "\n" + text[end:]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m rnnzoo.zoo.results",
+        description="The zoo's results tables, from the configs.",
+    )
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--write", action="store_true")
+    group.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    tables = results_tables()
+    if not (args.write or args.check):
+        print(tables)
+        return 0
+    readme = replace_section(README.read_text(encoding="utf-8"), tables)
+    page = results_page()
+    if args.check:
+        stale = [
+            str(path)
+            for path, text in ((README, readme), (RESULTS_README, page))
+            if not path.exists() or path.read_text(encoding="utf-8") != text
+        ]
+        if stale:
+            print(
+                f"Stale: {', '.join(stale)}; run python -m "
+                "rnnzoo.zoo.results --write",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    README.write_text(readme, encoding="utf-8")
+    RESULTS_README.parent.mkdir(exist_ok=True)
+    RESULTS_README.write_text(page, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

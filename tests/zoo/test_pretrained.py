@@ -1,0 +1,230 @@
+"""Every published weight, tested as users get it (timm's golden tests).
+
+For each entry of a config's `weights:` list (so a new entry is tested the
+moment it is added):
+
+* the archive in `hub/` hashes to the config's sha256, and the generated
+  `hub/manifest.json` agrees;
+* it downloads from a loopback HTTP server serving `hub/` into a fresh
+  cache, and reproduces the metrics recorded for a fixed slice of its test
+  split (read from `../shared/data`, skipped when that folder is absent);
+* its outputs on fixed inputs match golden values.
+
+The recorded values live in `pretrained_golden.json`, written once per
+archive by this file itself:
+
+    python tests/zoo/test_pretrained.py --record
+
+which records entries that are new or whose archive changed. They check
+the published artifact against itself, so they are exact up to float
+round-off (`RTOL`); how good a model is, is the config's `metrics`.
+"""
+
+import argparse
+import http.server
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import rnnzoo
+from rnnzoo.models.text_input import TextModel
+from rnnzoo.training import evaluate
+from rnnzoo.zoo import hub
+from rnnzoo.zoo import publish
+from rnnzoo.zoo import registry
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+HUB_DIR = REPOSITORY / "hub"
+DATA_DIR = REPOSITORY.parent / "shared" / "data"
+GOLDEN_FILE = Path(__file__).with_name("pretrained_golden.json")
+# Batches of the test split in the slice: small, to keep the file fast.
+SLICE_BATCHES = 2
+GOLDEN_COUNT = 5
+RTOL = 1e-4
+ATOL = 1e-5
+# Fixed inputs of models that take raw strings.
+GOLDEN_SENTENCES = [
+    "a gripping , funny and moving film .",
+    "dull , far too long and never once surprising .",
+]
+
+
+def published_weights():
+    """`(name, entry)` for every weights entry of every config."""
+    return [
+        (name, entry)
+        for name in registry.list_models()
+        for entry in registry.get_config(name).get("weights", [])
+    ]
+
+
+WEIGHTS = published_weights()
+IDS = [f"{name}.{entry['tag']}" for name, entry in WEIGHTS]
+
+
+def read_golden() -> dict:
+    if not GOLDEN_FILE.exists():
+        return {}
+    return json.loads(GOLDEN_FILE.read_text())
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(HUB_DIR), **kwargs)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def hub_server(tmp_path_factory):
+    """Serves `hub/` on 127.0.0.1; the cache is a fresh folder, so every
+    archive goes through the download path once."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _QuietHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RNNZOO_HOME", str(tmp_path_factory.mktemp("cache")))
+        patch.setenv(
+            "RNNZOO_WEIGHTS_URL", f"http://127.0.0.1:{httpd.server_address[1]}/"
+        )
+        patch.delenv("RNNZOO_OFFLINE", raising=False)
+        yield
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def golden_of(name, entry) -> dict:
+    key = f"{name}.{entry['tag']}"
+    golden = read_golden().get(key)
+    if golden is None or golden["sha256"] != entry["sha256"]:
+        pytest.fail(
+            f"No golden values for {key} with sha256 {entry['sha256']}: run "
+            "`python tests/zoo/test_pretrained.py --record` once after "
+            "publishing it."
+        )
+    return golden
+
+
+def slice_metrics(name, entry) -> dict:
+    """The metrics of the downloaded preset on the test split's first
+    `SLICE_BATCHES` batches."""
+    archive = registry.fetch_weights(f"{name}.{entry['tag']}")
+    return evaluate(
+        str(archive),
+        data_dir=str(DATA_DIR),
+        split=entry.get("split", "test"),
+        max_batches=SLICE_BATCHES,
+    )
+
+
+def golden_inputs(model):
+    """Fixed inputs: two sentences for a model of raw strings, else the
+    model's own seeded `example_inputs`."""
+    if isinstance(model, TextModel):
+        return np.array(GOLDEN_SENTENCES, dtype=object)
+    if hasattr(model, "reset_state"):
+        # A stateful model carries states between calls: start from zero.
+        model.reset_state()
+    return model.example_inputs(batch_size=2, sequence_length=8, seed=0)
+
+
+def golden_outputs(model) -> np.ndarray:
+    """`GOLDEN_COUNT` numbers spread over the model's first output."""
+    inputs = golden_inputs(model)
+    first = next(iter(inputs.values())) if isinstance(inputs, dict) else inputs
+    # One batch: a stateful model takes exactly its own batch size.
+    outputs = model.predict(inputs, batch_size=len(first), verbose=0)
+    if isinstance(outputs, dict):
+        outputs = outputs[sorted(outputs)[0]]
+    if isinstance(outputs, (list, tuple)):
+        outputs = outputs[0]
+    flat = np.asarray(outputs, dtype="float64").ravel()
+    indices = np.linspace(0, flat.size - 1, GOLDEN_COUNT).astype(int)
+    return flat[indices]
+
+
+def test_every_published_entry_has_an_archive_in_the_manifest():
+    manifest = json.loads((HUB_DIR / publish.MANIFEST_FILE).read_text())
+    listed = {item["file"]: item for item in manifest["files"]}
+    for name, entry in WEIGHTS:
+        item = listed.get(entry["file"])
+        assert item is not None, f"{entry['file']} missing from the manifest"
+        assert item["sha256"] == entry["sha256"]
+        assert item["model"] == f"{name}.{entry['tag']}"
+
+
+def test_the_zoo_uses_every_rnnzoo_cell_family():
+    cells = {
+        registry.get_config(name)["architecture"]["arguments"].get("cell")
+        for name, _ in WEIGHTS
+    }
+    expected = {"peephole_lstm", "coupled_lstm", "mgu", "skip_rnn"}
+    assert expected <= cells, f"missing: {sorted(expected - cells)}"
+
+
+@pytest.mark.parametrize("name, entry", WEIGHTS, ids=IDS)
+def test_archive_hash_matches_config(name, entry):
+    path = HUB_DIR / entry["file"]
+    assert path.exists(), f"expected the archive {path}"
+    assert hub.sha256_of(path) == entry["sha256"]
+    assert path.stat().st_size == entry.get("size_bytes", path.stat().st_size)
+    assert path.stat().st_size < 20 * 2**20, "archives must stay under 20 MB"
+
+
+@pytest.mark.parametrize("name, entry", WEIGHTS, ids=IDS)
+def test_downloaded_model_reproduces_its_slice_metrics(hub_server, name, entry):
+    if not DATA_DIR.is_dir():
+        pytest.skip(
+            f"the shared data folder is missing: expected {DATA_DIR} (the "
+            "real datasets, beside the repository)"
+        )
+    golden = golden_of(name, entry)
+    measured = slice_metrics(name, entry)
+    for metric, value in golden["slice_metrics"].items():
+        np.testing.assert_allclose(
+            measured[metric], value, rtol=RTOL, atol=ATOL, err_msg=metric
+        )
+
+
+@pytest.mark.parametrize("name, entry", WEIGHTS, ids=IDS)
+def test_downloaded_model_matches_golden_outputs(hub_server, name, entry):
+    golden = golden_of(name, entry)
+    model = rnnzoo.create_model(f"{name}.{entry['tag']}", pretrained=True)
+    np.testing.assert_allclose(
+        golden_outputs(model), golden["outputs"], rtol=RTOL, atol=ATOL
+    )
+
+
+def record(force: bool = False) -> None:
+    """Records the slice metrics and golden outputs of every published
+    archive that has none yet (or another sha256), from the hub folder."""
+    import os
+
+    golden = read_golden()
+    os.environ["RNNZOO_WEIGHTS_URL"] = str(HUB_DIR)
+    for name, entry in WEIGHTS:
+        key = f"{name}.{entry['tag']}"
+        known = golden.get(key)
+        if known and known["sha256"] == entry["sha256"] and not force:
+            continue
+        model = rnnzoo.create_model(key, pretrained=True)
+        golden[key] = {
+            "sha256": entry["sha256"],
+            "slice_batches": SLICE_BATCHES,
+            "slice_metrics": slice_metrics(name, entry),
+            "outputs": golden_outputs(model).tolist(),
+        }
+        print(f"recorded {key}: {golden[key]['slice_metrics']}")
+    golden = {key: golden[key] for key in sorted(golden) if key in IDS}
+    GOLDEN_FILE.write_text(json.dumps(golden, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=record.__doc__)
+    parser.add_argument("--record", action="store_true", required=True)
+    parser.add_argument("--force", action="store_true")
+    record(force=parser.parse_args().force)
