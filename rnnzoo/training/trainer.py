@@ -193,7 +193,7 @@ def train(
         jit_compile: XLA-compile the train step; default on except where
             a step spans several CPU devices or workers.
         schedule: Learning-rate schedule (see `learning_rate_schedule`);
-            default constant.
+            default the config's `training.schedule`, else constant.
         seed: Seed of the weights, dropout and shuffling.
         verbose: Keras verbosity: 1 a progress bar, 2 a line per epoch,
             0 silent.
@@ -219,6 +219,8 @@ def train(
         resolve_config(config_or_name), dict(overrides)
     )
     training = config["training"]
+    if schedule is None:
+        schedule = training.get("schedule")
     name = config["name"]
     task = tasks.task_of(config)
     chief = strategies.is_chief(strategy)

@@ -71,6 +71,13 @@ SHA256 = Scalar(
     ),
 )
 
+# A learning-rate schedule: a name (`rnnzoo.training.recipe`) or a
+# serialized `keras.optimizers.schedules` object.
+SCHEDULE = Scalar(
+    "a schedule name or a serialized Keras schedule",
+    lambda v: isinstance(v, str) or (isinstance(v, dict) and "class_name" in v),
+)
+
 # A search-space entry: one KerasTuner hyperparameter.
 HYPERPARAMETER = Mapping(
     {
@@ -139,6 +146,7 @@ CONFIG_SCHEMA = Mapping(
                 "loss": STRING,
                 "metrics": ListOf(STRING),
                 "early_stopping_patience": INTEGER,
+                "schedule": SCHEDULE,
             },
             required=("optimizer", "learning_rate", "epochs", "batch_size"),
         ),

@@ -47,13 +47,21 @@ def sst2(tmp_path):
     return fixtures.write_sst2(tmp_path / "data")
 
 
-def test_mixed_precision_and_a_schedule(tmp_path, sst2):
+@pytest.mark.parametrize("schedule_from", ["argument", "config"])
+def test_mixed_precision_and_a_schedule(tmp_path, sst2, schedule_from):
+    if schedule_from == "config":
+        config, schedule = (
+            fixtures.classifier_config(epochs=2, schedule="linear"),
+            None,
+        )
+    else:
+        config, schedule = fixtures.classifier_config(epochs=2), "linear"
     result = rnnzoo.train(
-        fixtures.classifier_config(epochs=2),
+        config,
         data_dir=sst2,
         output_dir=tmp_path / "run",
         precision="mixed_bfloat16",
-        schedule="linear",
+        schedule=schedule,
         jit_compile=False,
         verbose=0,
     )

@@ -59,6 +59,11 @@ def test_valid_config_loads(tmp_path):
             "training.learning_rate: expected a number, got 'fast'",
         ),
         (
+            lambda c: c["training"].update(schedule=3),
+            "training.schedule: expected a schedule name or a serialized "
+            "Keras schedule, got int 3",
+        ),
+        (
             lambda c: c["training"].update(learnig_rate=0.1),
             "training.learnig_rate: unknown key",
         ),
