@@ -12,6 +12,7 @@ from keras import ops
 from keras import regularizers
 
 from rnnzoo.layers.attention_base import AttentionMechanism
+from rnnzoo.layers.attention_base import project_last_axis
 from rnnzoo.layers.attention_base import validate_bool
 from rnnzoo.layers.attention_base import validate_positive_int
 
@@ -114,7 +115,7 @@ class BahdanauAttention(AttentionMechanism):
             )
 
     def project_keys(self, key):
-        projected = ops.matmul(
+        projected = project_last_axis(
             ops.cast(key, self.compute_dtype),
             self.compute_weight(self.key_kernel),
         )
@@ -123,7 +124,7 @@ class BahdanauAttention(AttentionMechanism):
         return projected
 
     def score(self, query, projected_keys):
-        projected_query = ops.matmul(
+        projected_query = project_last_axis(
             query, self.compute_weight(self.query_kernel)
         )
         hidden = ops.tanh(
@@ -267,11 +268,11 @@ class LuongAttention(AttentionMechanism):
         key = ops.cast(key, self.compute_dtype)
         if self.score_function == "dot":
             return key
-        return ops.matmul(key, self.compute_weight(self.key_kernel))
+        return project_last_axis(key, self.compute_weight(self.key_kernel))
 
     def score(self, query, projected_keys):
         if self.score_function == "concat":
-            projected_query = ops.matmul(
+            projected_query = project_last_axis(
                 query, self.compute_weight(self.query_kernel)
             )
             hidden = ops.tanh(
@@ -282,7 +283,8 @@ class LuongAttention(AttentionMechanism):
                 hidden * self.compute_weight(self.attention_v), axis=-1
             )
         else:
-            scores = ops.matmul(query, ops.swapaxes(projected_keys, 1, 2))
+            # No transpose in the decoder loop (see `project_last_axis`).
+            scores = ops.einsum("bqd,bkd->bqk", query, projected_keys)
         if self.scale:
             scores = scores * self.compute_weight(self.scale_weight)
         return scores

@@ -37,6 +37,20 @@ def validate_bool(name, value, allow_none=False):
         raise ValueError(f"`{name}` must be {expected}, got {name}={value!r}")
 
 
+def project_last_axis(inputs, kernel):
+    """`inputs @ kernel` over the last axis of `inputs` of any rank, as one
+    2-D matmul.
+
+    Keras's matmul of a rank-3 tensor by a matrix is `tf.tensordot`, whose
+    transposes XLA cannot differentiate inside a `while` loop: the
+    gradient's permutation becomes a loop accumulator, not a constant.
+    """
+    if len(inputs.shape) == 2:
+        return ops.matmul(inputs, kernel)
+    flat = ops.matmul(ops.reshape(inputs, (-1, inputs.shape[-1])), kernel)
+    return ops.reshape(flat, (*ops.shape(inputs)[:-1], kernel.shape[-1]))
+
+
 def masked_softmax(scores, mask=None):
     """Softmax over the last axis in float32, exactly zero where `mask` is off.
 

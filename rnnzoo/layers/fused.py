@@ -83,7 +83,7 @@ def _new_stacks(tensors, max_size):
     return [
         tf.raw_ops.EmptyTensorList(
             element_shape=_shape_tensor(tensor.shape),
-            max_num_elements=max_size if isinstance(max_size, int) else -1,
+            max_num_elements=max_size,
             element_dtype=tensor.dtype,
         )
         for tensor in tensors
