@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 AUTOTUNE = tf.data.AUTOTUNE
+# The shuffle buffer of a split whose size is unknown to tf.data.
+FALLBACK_SHUFFLE_BUFFER_SIZE = 10_000
 
 
 def check_buckets(
@@ -121,7 +123,7 @@ def cache_and_shuffle(
     dataset: tf.data.Dataset,
     cache: bool | str = True,
     shuffle: bool = False,
-    shuffle_buffer_size: int = 10_000,
+    shuffle_buffer_size: int | None = None,
     seed: int | None = None,
 ) -> tf.data.Dataset:
     """Caches the prepared examples, then shuffles them anew each epoch.
@@ -130,12 +132,20 @@ def cache_and_shuffle(
         cache: `True` caches in memory, a string caches in files with that
             prefix, `False` does not cache.
         shuffle: Whether to shuffle.
-        shuffle_buffer_size: Examples in the shuffle buffer.
+        shuffle_buffer_size: Examples in the shuffle buffer. `None` holds
+            the whole split when tf.data knows its size, so that files
+            read class by class (IMDB's `pos/` then `neg/`) still mix in
+            every batch; otherwise `FALLBACK_SHUFFLE_BUFFER_SIZE`.
         seed: Seed of the shuffle.
     """
     if cache:
         dataset = dataset.cache("" if cache is True else str(cache))
     if shuffle:
+        if shuffle_buffer_size is None:
+            size = int(dataset.cardinality())
+            shuffle_buffer_size = (
+                size if size > 0 else FALLBACK_SHUFFLE_BUFFER_SIZE
+            )
         dataset = dataset.shuffle(
             shuffle_buffer_size, seed=seed, reshuffle_each_iteration=True
         )

@@ -132,7 +132,7 @@ def make_pipeline(
     sequence_length: int | None = None,
     drop_remainder: bool = False,
     shuffle: bool | None = None,
-    shuffle_buffer_size: int = 10_000,
+    shuffle_buffer_size: int | None = None,
     seed: int | None = None,
     cache: bool | str = True,
     bptt: int = 35,
@@ -190,7 +190,8 @@ def make_pipeline(
             batch is padded to its longest example.
         drop_remainder: Drop partial batches so the batch size is static.
         shuffle: Shuffle the examples (default: `split == "train"`).
-        shuffle_buffer_size: Examples in the shuffle buffer.
+        shuffle_buffer_size: Examples in the shuffle buffer; `None`
+            (default) holds the whole split when its size is known.
         seed: Shuffle seed.
         cache: `True` caches the vectorized examples in memory, a string
             in files with that prefix, `False` not at all.

@@ -6,7 +6,9 @@ import pytest
 import tensorflow as tf
 
 import rnnzoo.data as data
+from rnnzoo.data.batching import cache_and_shuffle
 from rnnzoo.data.batching import check_buckets
+from tests.data import fixture_files as files
 
 
 def ragged_examples(rng, lengths, features=None):
@@ -142,3 +144,23 @@ def test_batchify_and_bptt_argument_errors():
         data.bptt_batches(np.arange(50), 2, 0)
     with pytest.raises(ValueError, match="too few"):
         data.bptt_batches(np.arange(10), 2, 10, drop_remainder=True)
+
+
+def test_training_shuffle_mixes_a_split_stored_class_by_class():
+    # IMDB's files come as all positive reviews, then all negative ones:
+    # a shuffle buffer smaller than the split would train on one class at
+    # a time.
+    labels = np.repeat([1, 0], 15_000)
+    dataset = cache_and_shuffle(
+        tf.data.Dataset.from_tensor_slices(labels), shuffle=True, seed=0
+    )
+    first_batch = next(iter(dataset.batch(256))).numpy()
+    assert 0.3 < first_batch.mean() < 0.7
+
+
+def test_loaded_splits_know_their_size_so_shuffling_covers_them(tmp_path):
+    files.write_imdb_folder(tmp_path / "imdb")
+    examples = data.load("imdb", "train", data_dir=tmp_path)
+    assert int(examples.cardinality()) == sum(
+        len(reviews) for reviews in files.IMDB_REVIEWS["train"].values()
+    )
