@@ -78,6 +78,21 @@ SCHEDULE = Scalar(
     lambda v: isinstance(v, str) or (isinstance(v, dict) and "class_name" in v),
 )
 
+# One size for every text feature, or one per feature: `{en: 6000, de: 8000}`.
+VOCABULARY_SIZE = Scalar(
+    "an integer or a mapping of feature names to integers",
+    lambda v: (
+        INTEGER.predicate(v)
+        or (
+            isinstance(v, dict)
+            and all(
+                isinstance(k, str) and INTEGER.predicate(n)
+                for k, n in v.items()
+            )
+        )
+    ),
+)
+
 # A search-space entry: one KerasTuner hyperparameter.
 HYPERPARAMETER = Mapping(
     {
@@ -130,7 +145,7 @@ CONFIG_SCHEMA = Mapping(
             {
                 "dataset": STRING,
                 "preprocessing": Mapping(values=ANY),
-                "vocabulary_size": INTEGER,
+                "vocabulary_size": VOCABULARY_SIZE,
                 "sequence_length": INTEGER,
                 "buckets": ListOf(INTEGER),
             },

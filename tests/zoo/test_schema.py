@@ -51,6 +51,15 @@ def test_valid_config_loads(tmp_path):
     assert load_config(write(tmp_path, VALID)) == VALID
 
 
+@pytest.mark.parametrize("size", [8000, {"en": 6000, "de": 7000}])
+def test_vocabulary_size_is_one_number_or_one_per_feature(tmp_path, size):
+    config = copy.deepcopy(VALID)
+    config["data"]["vocabulary_size"] = size
+    assert load_config(write(tmp_path, config))["data"]["vocabulary_size"] == (
+        size
+    )
+
+
 @pytest.mark.parametrize(
     "edit, expected",
     [
@@ -87,6 +96,11 @@ def test_valid_config_loads(tmp_path):
         (
             lambda c: c["data"].update(buckets=[10, "x"]),
             "data.buckets[1]: expected an integer",
+        ),
+        (
+            lambda c: c["data"].update(vocabulary_size={"en": "6k"}),
+            "data.vocabulary_size: expected an integer or a mapping of "
+            "feature names to integers",
         ),
         (lambda c: c.update(default_tag="imdb"), "default_tag: expected one"),
         (
