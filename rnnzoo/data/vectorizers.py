@@ -26,7 +26,10 @@ CONFIG_FILE = "vectorizer.json"
 def lower_and_split_punctuation(text):
     """Lowercases (Unicode-aware), removes HTML line breaks (`<br />`, as in
     IMDB reviews) and sets punctuation and symbols apart as tokens of their
-    own; apostrophes stay inside words ("don't", "woman's").
+    own; apostrophes stay inside words ("don't", "woman's"). Unicode
+    separators and control characters (no-break space, `\\x85`, `\\u2028`)
+    become spaces: as tokens they would break the one-token-per-line
+    vocabulary file that Keras saves.
 
     Example:
 
@@ -34,7 +37,7 @@ def lower_and_split_punctuation(text):
     <tf.Tensor: shape=(), dtype=string, numpy=b'gr\\xc3\\xbcnes gras .  ja ! '>
     """
     text = tf.strings.lower(text, encoding="utf-8")
-    text = tf.strings.regex_replace(text, r"<br\s*/?>", " ")
+    text = tf.strings.regex_replace(text, r"<br\s*/?>|[\p{Z}\p{Cc}]", " ")
     return tf.strings.regex_replace(text, r"([^\p{L}\p{N}\s'])", r" \1 ")
 
 

@@ -184,3 +184,24 @@ def test_preset_saves_the_vectorizer_layer_as_an_asset(tmp_path):
     loaded = presets.load_preset(tmp_path / "preset")
     texts = tf.constant(["a dog sleeps"])
     np.testing.assert_allclose(loaded(texts), model(texts))
+
+
+def test_line_breaking_characters_never_become_tokens(tmp_path):
+    # IMDB reviews hold "\x85" (a mis-decoded ellipsis): as a token it put a
+    # line break inside Keras's vocabulary.txt, and the preset did not load.
+    texts = [
+        "Wait for it\x85 the end.",
+        "A\u2028line\u2029apart,\xa0a\x0bvertical\x0ctab\x1cand\x1dmore\x1e.",
+    ]
+    vectorizer = data.Vectorizer({"text": data.text_vectorization()})
+    vectorizer.adapt(texts_dataset(texts))
+    vocabulary = vectorizer.vocabulary("text")
+    assert all(token.strip() == token for token in vocabulary[1:])
+    assert {"it", "the", "line", "apart", "vertical", "tab", "more"} <= set(
+        vocabulary
+    )
+    model = end_to_end_model(vectorizer)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    batch = tf.constant(texts)
+    np.testing.assert_allclose(loaded(batch), model(batch))
