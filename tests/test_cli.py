@@ -1,9 +1,12 @@
+import copy
 import json
 import subprocess
 import sys
 
 import pytest
+import yaml
 
+import rnnzoo
 from rnnzoo import cli
 
 
@@ -18,14 +21,27 @@ def test_info_prints_the_config(capsys):
     assert info["architecture"]["class"] == "SequenceTagger"
 
 
+@pytest.fixture
+def unpublished_zoo(tmp_path, monkeypatch):
+    """A zoo whose one model, `unpublished_tagger`, has no weights yet."""
+    config = copy.deepcopy(rnnzoo.model_info("upos_tagger"))
+    config.pop("weights", None)
+    config.pop("default_tag", None)
+    config["name"] = "unpublished_tagger"
+    (tmp_path / "unpublished_tagger.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("RNNZOO_CONFIGS", str(tmp_path))
+
+
 @pytest.mark.parametrize(
     "argv, expected",
     [
-        (["info", "upos_taggr"], "Did you mean upos_tagger"),
-        (["download", "sentiment_bilstm"], "no published weights"),
+        (["info", "unpublished_taggr"], "Did you mean unpublished_tagger"),
+        (["download", "unpublished_tagger"], "no published weights"),
     ],
 )
-def test_errors_are_one_line_and_a_nonzero_status(capsys, argv, expected):
+def test_errors_are_one_line_and_a_nonzero_status(
+    unpublished_zoo, capsys, argv, expected
+):
     assert cli.main(argv) == 1
     error = capsys.readouterr().err
     assert expected in error
