@@ -1,7 +1,7 @@
 """Beam search with the GNMT length penalty."""
 
 import keras
-from keras import ops
+import tensorflow as tf
 
 from rnnzoo.decoding.base import StepFunction
 from rnnzoo.decoding.base import call_step_fn
@@ -12,7 +12,6 @@ from rnnzoo.decoding.base import check_positive_integer
 from rnnzoo.decoding.base import check_step_fn
 from rnnzoo.decoding.base import check_token_in_vocabulary
 from rnnzoo.decoding.base import prepare_start
-from rnnzoo.decoding.base import write_step
 
 _NEG_INF = float("-inf")
 
@@ -27,19 +26,8 @@ def length_penalty_factor(lengths, alpha: float):
     Returns:
         A float32 tensor shaped like `lengths`.
     """
-    lengths = ops.cast(lengths, "float32")
-    return ops.power((5.0 + lengths) / 6.0, alpha)
-
-
-def _gather_beams(values, parents):
-    """`values[b, parents[b, k], ...]` for a `(batch, beam, ...)` tensor."""
-    indices = ops.reshape(
-        parents, tuple(ops.shape(parents)) + (1,) * (len(values.shape) - 2)
-    )
-    indices = ops.broadcast_to(
-        indices, tuple(ops.shape(parents)) + tuple(ops.shape(values)[2:])
-    )
-    return ops.take_along_axis(values, indices, axis=1)
+    lengths = tf.cast(lengths, "float32")
+    return tf.pow((5.0 + lengths) / 6.0, alpha)
 
 
 def beam_search(
@@ -127,88 +115,89 @@ def beam_search(
     pad_token = check_pad_token(pad_token)
 
     state, start, batch_size = prepare_start(initial_state, start_token)
+    # Every per-beam tensor is flat, beam `k` of row `b` at `b * width + k`,
+    # so that reordering beams is one `gather` of rows: the loop body's
+    # op count, not its arithmetic, bounds the speed of a compiled decoder
+    # without XLA.
     state = keras.tree.map_structure(
-        lambda x: ops.repeat(x, beam_width, axis=0), state
+        lambda x: tf.repeat(x, beam_width, axis=0), state
     )
-    tokens = ops.repeat(start, beam_width, axis=0)
-    outputs = ops.full(
-        (batch_size, beam_width, max_length), pad_token, dtype="int32"
-    )
+    tokens = tf.repeat(start, beam_width, axis=0)
+    beams = batch_size * beam_width
+    outputs = tf.fill((beams, max_length), tf.constant(pad_token, "int32"))
     # Only the first beam is live at the start, so that the first step
     # does not fill the beam with copies of the same extensions.
-    first_scores = ops.where(
-        ops.equal(ops.arange(beam_width), 0), 0.0, _NEG_INF
-    )
-    scores = ops.tile(
-        ops.expand_dims(ops.cast(first_scores, "float32"), 0),
-        (batch_size, 1),
-    )
-    lengths = ops.zeros((batch_size, beam_width), dtype="int32")
-    finished = ops.zeros((batch_size, beam_width), dtype="bool")
-    beam_offsets = ops.expand_dims(
-        ops.arange(batch_size, dtype="int32") * beam_width, -1
-    )
+    first_scores = tf.constant([0.0] + [_NEG_INF] * (beam_width - 1))
+    scores = tf.tile(first_scores, [batch_size])
+    lengths = tf.zeros((beams,), "int32")
+    finished = tf.zeros((beams,), "bool")
+    beam_offsets = tf.range(batch_size, dtype="int32")[:, None] * beam_width
+    positions = tf.range(max_length, dtype="int32")
 
     def cond(step, tokens, state, outputs, scores, lengths, finished):
         # Beams at -inf hold no sequence and need no more steps.
-        done = ops.logical_or(finished, ops.equal(scores, _NEG_INF))
-        return ops.logical_and(
-            ops.less(step, max_length), ops.logical_not(ops.all(done))
-        )
+        done = tf.logical_or(finished, tf.equal(scores, _NEG_INF))
+        return tf.logical_and(step < max_length, ~tf.reduce_all(done))
 
     def body(step, tokens, state, outputs, scores, lengths, finished):
         logits, state = call_step_fn(step_fn, tokens, state)
         check_token_in_vocabulary("end_token", end_token, logits)
-        vocab_size = ops.shape(logits)[-1]
-        log_probs = ops.reshape(
-            ops.log_softmax(logits, axis=-1), (batch_size, beam_width, -1)
-        )
-        candidate_scores = ops.expand_dims(scores, -1) + log_probs
-        candidate_lengths = ops.full_like(lengths, step + 1)
+        vocab_size = tf.shape(logits)[-1]
+        candidate_scores = scores[:, None] + tf.nn.log_softmax(logits)
+        candidate_lengths = tf.fill((beams,), step + 1)
         if end_token is not None:
             # A finished beam has one continuation (fed `end_token`,
             # written as padding) that keeps its score and length.
-            is_end = ops.equal(ops.arange(vocab_size), end_token)
-            carried = ops.where(is_end, ops.expand_dims(scores, -1), _NEG_INF)
-            candidate_scores = ops.where(
-                ops.expand_dims(finished, -1), carried, candidate_scores
+            is_end = tf.equal(tf.range(vocab_size), end_token)
+            carried = tf.where(is_end, scores[:, None], _NEG_INF)
+            candidate_scores = tf.where(
+                finished[:, None], carried, candidate_scores
             )
-            candidate_lengths = ops.where(finished, lengths, step + 1)
+            candidate_lengths = tf.where(finished, lengths, step + 1)
         ranking = candidate_scores
         if alpha != 0.0:
             penalty = length_penalty_factor(candidate_lengths, alpha)
-            ranking = candidate_scores / ops.expand_dims(penalty, -1)
+            ranking = candidate_scores / penalty[:, None]
 
-        _, best = ops.top_k(
-            ops.reshape(ranking, (batch_size, -1)), k=beam_width
+        best_ranking, best = tf.math.top_k(
+            tf.reshape(ranking, (batch_size, -1)), k=beam_width
         )
-        parents = ops.floor_divide(best, vocab_size)
-        tokens = ops.mod(best, vocab_size)
-        scores = ops.take_along_axis(
-            ops.reshape(candidate_scores, (batch_size, -1)), best, axis=1
-        )
-        lengths = _gather_beams(candidate_lengths, parents)
+        rows = tf.reshape(beam_offsets + best // vocab_size, (-1,))
+        tokens = tf.reshape(best % vocab_size, (-1,))
+        if alpha != 0.0:
+            scores = tf.gather(
+                tf.reshape(candidate_scores, (-1,)),
+                rows * vocab_size + tokens,
+            )
+        else:
+            scores = tf.reshape(best_ranking, (-1,))
         emitted = tokens
         if end_token is not None:
-            parent_finished = _gather_beams(finished, parents)
-            emitted = ops.where(parent_finished, pad_token, tokens)
-            finished = ops.logical_or(
-                parent_finished, ops.equal(tokens, end_token)
+            lengths = tf.gather(candidate_lengths, rows)
+            parent_finished = tf.gather(finished, rows)
+            emitted = tf.where(parent_finished, pad_token, tokens)
+            finished = tf.logical_or(
+                parent_finished, tf.equal(tokens, end_token)
             )
-        outputs = write_step(_gather_beams(outputs, parents), step, emitted)
-        rows = ops.reshape(beam_offsets + parents, (-1,))
-        state = keras.tree.map_structure(
-            lambda x: ops.take(x, rows, axis=0), state
+        else:
+            lengths = candidate_lengths
+        outputs = tf.where(
+            tf.equal(positions, step),
+            emitted[:, None],
+            tf.gather(outputs, rows),
         )
-        tokens = ops.reshape(tokens, (-1,))
+        state = keras.tree.map_structure(lambda x: tf.gather(x, rows), state)
         return step + 1, tokens, state, outputs, scores, lengths, finished
 
-    step = ops.convert_to_tensor(0, dtype="int32")
+    step = tf.constant(0, "int32")
     loop_vars = (step, tokens, state, outputs, scores, lengths, finished)
-    loop_vars = ops.while_loop(cond, body, loop_vars)
-    outputs, scores, lengths = loop_vars[3], loop_vars[4], loop_vars[5]
+    _, _, _, outputs, scores, lengths, _ = tf.while_loop(
+        cond, body, loop_vars, maximum_iterations=max_length
+    )
     if alpha != 0.0:
         scores = scores / length_penalty_factor(lengths, alpha)
+    outputs = tf.reshape(outputs, (batch_size, beam_width, max_length))
+    scores = tf.reshape(scores, (batch_size, beam_width))
     if return_all_beams:
         return outputs, scores
     return outputs[:, 0], scores[:, 0]
