@@ -292,6 +292,29 @@ class GenerativeModel(RecurrentModel):
             )
         return cache[key]
 
+    def decoding_step(self, inputs, beam_width: int = 1):
+        """The model as a step function for `rnnzoo.decoding`.
+
+        `generate` decodes from exactly this; it serves decoders of one's
+        own (another strategy, a Python loop that calls the model once per
+        token). Everything before the first generated token (encoding the
+        source, reading the prompt) runs here, once.
+
+        Args:
+            inputs: The inputs of `generate`.
+            beam_width: Positive integer; the step function runs on
+                `batch * beam_width` rows, beam `k` of sequence `b` at row
+                `b * beam_width + k` (`rnnzoo.decoding.beam_search`'s
+                layout). Default 1, for the other strategies.
+
+        Returns:
+            `(step_fn, initial_state, start_tokens)`:
+            `step_fn(tokens, state) -> (logits, new_state)`, the state of
+            the `batch` sequences before the first generated token, and the
+            int32 `(batch,)` tokens fed to the first step.
+        """
+        raise NotImplementedError
+
     def make_result(self, tokens, scores, alignments=None):
         tokens = ops.convert_to_numpy(tokens)
         text = None
@@ -391,24 +414,42 @@ class EncoderDecoderModel(GenerativeModel):
         tokens, scores, alignments = function(inputs, seed)
         return self.make_result(tokens, scores, alignments)
 
-    def _decode(self, inputs, strategy, max_length, options, extra):
+    def decoding_step(self, inputs, beam_width: int = 1):
+        """The encoder runs once; see `GenerativeModel.decoding_step`.
+
+        The start tokens are `start_token`; with `beam_width > 1`, the
+        step function attends over its rows' copies of the encoder memory.
+        """
+        beam_width = check_positive_integer("beam_width", beam_width)
+        return self._step_from_encoding(*self.encode(inputs), beam_width)
+
+    def _step_from_encoding(self, memory, memory_mask, encoder_state, beams):
         decoder = self.get_layer("decoder")
-        memory, memory_mask, initial_state = self.encode(inputs)
-        state = decoder.get_initial_state(
-            ops.shape(memory)[0], memory, initial_state
-        )
+        batch_size = ops.shape(memory)[0]
+        state = decoder.get_initial_state(batch_size, memory, encoder_state)
+        # The memory is read, never reordered: each beam's row holds a copy
+        # of its sequence's memory, tiled once rather than gathered per step.
         cache = decoder.prepare_memory(memory, memory_mask)
-        if strategy == "beam" and cache is not None:
-            cache = tile_batch(cache, options["beam_width"])
+        if beams > 1 and cache is not None:
+            cache = tile_batch(cache, beams)
 
         def step_fn(tokens, state):
             logits, state, _ = decoder.step(tokens, state, cache)
             return suppress_padding(logits), state
 
+        start = ops.full((batch_size,), self.start_token, dtype="int32")
+        return step_fn, state, start
+
+    def _decode(self, inputs, strategy, max_length, options, extra):
+        decoder = self.get_layer("decoder")
+        memory, memory_mask, initial_state = self.encode(inputs)
+        step_fn, state, start = self._step_from_encoding(
+            memory, memory_mask, initial_state, options.get("beam_width", 1)
+        )
         tokens, scores = decode(
             step_fn,
             state,
-            self.start_token,
+            start,
             max_length,
             strategy=strategy,
             end_token=self.end_token,

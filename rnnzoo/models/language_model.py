@@ -299,6 +299,15 @@ class LanguageModel(GenerativeModel):
             return (prompt != 0).sum(-1)
         return np.full(len(prompt), prompt.shape[1])
 
+    def _checked_prompt_lengths(self, prompt):
+        lengths = self._prompt_lengths(prompt)
+        if prompt.ndim < 2 or prompt.shape[1] == 0 or np.any(lengths < 1):
+            raise ValueError(
+                "`prompt` must hold at least one real step in every row, "
+                f"got prompt lengths {np.asarray(lengths).tolist()}"
+            )
+        return lengths
+
     def generate(
         self,
         prompt,
@@ -361,12 +370,7 @@ class LanguageModel(GenerativeModel):
             dtype = tf.int32
             spec = tf.TensorSpec((None, None), dtype)
         prompt = np.asarray(prompt)
-        lengths = self._prompt_lengths(prompt)
-        if prompt.ndim < 2 or prompt.shape[1] == 0 or np.any(lengths < 1):
-            raise ValueError(
-                "`prompt` must hold at least one real step in every row, "
-                f"got prompt lengths {np.asarray(lengths).tolist()}"
-            )
+        lengths = self._checked_prompt_lengths(prompt)
         sampling = strategy in ("sample", "top_k")
         key = (strategy, max_length, tuple(options.items()), bool(jit_compile))
         run = self._generate_frames if self.multi_hot else self._generate_ids
@@ -393,7 +397,36 @@ class LanguageModel(GenerativeModel):
         )
         return self.make_result(tokens, scores)
 
-    def _generate_ids(self, prompt, lengths, strategy, length, options, extra):
+    def decoding_step(self, inputs, beam_width: int = 1, lengths=None):
+        """The prompt is read once; see `GenerativeModel.decoding_step`.
+
+        The state is the stack's after every real prompt step but the last,
+        which is the start token. Token models only (`multi_hot=False`).
+
+        Args:
+            inputs: int `(batch, steps)` prompt ids padded on the right.
+            beam_width: Positive integer, the beams per sequence (the
+                state holds nothing per sequence but the cells' states).
+            lengths: int32 `(batch,)` real steps of every row; by default
+                counted from a NumPy or eager `inputs`.
+
+        Example:
+
+        >>> model = LanguageModel(vocab_size=30, units=8)
+        >>> step_fn, state, tokens = model.decoding_step(np.array([[3, 4]]))
+        >>> logits, state = step_fn(tokens, state)
+        >>> logits.shape
+        TensorShape([1, 30])
+        """
+        check_positive_integer("beam_width", beam_width)
+        if self.multi_hot:
+            raise ValueError(
+                "`decoding_step` serves token models; a multi-hot model "
+                "generates frames with `generate` only"
+            )
+        if lengths is None:
+            inputs = ops.convert_to_numpy(inputs)
+            lengths = self._checked_prompt_lengths(inputs)
         stack = self.get_layer("recurrent_stack")
         embedding = self.get_layer("token_embedding")
         logits_layer = self.get_layer("logits")
@@ -401,6 +434,8 @@ class LanguageModel(GenerativeModel):
         def embed(tokens):
             return embedding_lookup(embedding, tokens)
 
+        prompt = ops.convert_to_tensor(inputs, dtype="int32")
+        lengths = ops.convert_to_tensor(lengths, dtype="int32")
         state, last = prime_stack(stack, embed, prompt, lengths)
 
         def step_fn(tokens, state):
@@ -410,6 +445,10 @@ class LanguageModel(GenerativeModel):
                 logits = suppress_padding(logits)
             return logits, state
 
+        return step_fn, state, last
+
+    def _generate_ids(self, prompt, lengths, strategy, length, options, extra):
+        step_fn, state, last = self.decoding_step(prompt, lengths=lengths)
         return decode(
             step_fn,
             state,

@@ -265,6 +265,20 @@ def test_decoding_strategies_through_generate(grammar_model, check):
     )
 
 
+def test_decoding_step_drives_generate(grammar_model):
+    model, sentences = grammar_model
+    generation_checks.assert_decoding_step_drives_generate(
+        model, sentences[:16, :PROMPT], max_length=6
+    )
+    music = LanguageModel(input_dim=4, multi_hot=True, units=4)
+    with pytest.raises(ValueError, match="token models"):
+        music.decoding_step(np.zeros((1, 2, 4), "float32"))
+    with pytest.raises(ValueError, match="beam_width"):
+        model.decoding_step(sentences[:1, :PROMPT], beam_width=0)
+    with pytest.raises(ValueError, match="at least one real step"):
+        model.decoding_step(np.array([[3, 4], [0, 0]]))
+
+
 def test_top_k_one_is_greedy_and_text(grammar_model):
     model, sentences = grammar_model
     prompts = sentences[:16, :PROMPT]

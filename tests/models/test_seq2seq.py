@@ -290,6 +290,15 @@ def test_decoding_strategies_through_translate(reverser, check):
     check(functools.partial(model.translate, source, max_length=MAX_STEPS + 1))
 
 
+def test_decoding_step_drives_translate(reverser):
+    model, source, _ = reverser
+    generation_checks.assert_decoding_step_drives_generate(
+        model, source[:16], max_length=MAX_STEPS + 1
+    )
+    with pytest.raises(ValueError, match="beam_width"):
+        model.decoding_step(source[:1], beam_width=0)
+
+
 def test_vocabulary_gives_text_and_is_saved(reverser):
     model, source, target = reverser
     vocabulary = ["", "<s>", "</s>", *"abcdefg"]
