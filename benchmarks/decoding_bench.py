@@ -1,17 +1,18 @@
-"""Decoding throughput: compiled greedy and beam search against Python loops.
+"""Decoding throughput of rnnzoo's generating models: compiled greedy and
+beam search against Python loops.
 
-The decoders of `rnnzoo.decoding` drive a step function
-`step_fn(tokens, state) -> (logits, state)` inside one `while_loop`; the
-baselines are what users write without them, a Python `for` loop that calls
-the model once per token (eagerly, or through a `tf.function` of one step)
-and picks tokens (and beams) in Python.
+The decoders of `rnnzoo.decoding` drive a model's step function
+`step_fn(tokens, state) -> (logits, state)` (`model.decoding_step`, what
+`generate` decodes from) inside one `while_loop`; the baselines are what
+users write without them, a Python `for` loop that calls the same step
+function once per token (eagerly, or through a `tf.function` of one step)
+and picks tokens (and beams) with NumPy.
 
-Any model plugs in through `DecodingSetup`: a step function, its initial
-state and the start token. Until rnnzoo's own generating models exist, the
-setup is a small LSTM language model built from Keras layers (`Embedding`,
-`LSTMCell`, `Dense`). Every decode emits `max_length` tokens per sequence (no
-end token), and throughput counts `batch * max_length` tokens per decode for
-greedy and beam search alike.
+Each model is a `DecodingSetup`: a `LanguageModel` continuing prompts and a
+`Seq2Seq` translating sources (random weights: speed does not depend on
+them). The encoder and the prompt run once, before the timed decodes. Every
+decode emits `max_length` tokens per sequence (no end token), and throughput
+counts `batch * max_length` tokens for greedy and beam search alike.
 """
 
 import dataclasses
@@ -21,11 +22,12 @@ from typing import Callable
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
 
 from benchmarks import timing
 from rnnzoo.decoding import beam_search
 from rnnzoo.decoding import greedy_search
+from rnnzoo.models import LanguageModel
+from rnnzoo.models import Seq2Seq
 
 
 @dataclasses.dataclass
@@ -33,80 +35,106 @@ class DecodingSetup:
     """A model to decode from.
 
     Attributes:
-        name: What the model is, for the report.
-        step_fn: `step_fn(tokens, state) -> (logits, new_state)`.
-        initial_state: The state before the first token, `(batch, ...)`
-            tensors.
-        start_token: The token fed to the first step.
+        name: The model's short name, which prefixes its decoders' names.
+        description: What the model is, for the report.
+        decoding_step: `decoding_step(beam_width) -> (step_fn,
+            initial_state, start_tokens)`, as `model.decoding_step` with
+            the model's inputs bound.
         batch: Number of sequences decoded at once.
         max_length: Number of tokens emitted per sequence.
     """
 
     name: str
-    step_fn: Callable[[Any, Any], tuple[Any, Any]]
-    initial_state: Any
-    start_token: int
+    description: str
+    decoding_step: Callable[[int], tuple[Any, Any, Any]]
     batch: int
     max_length: int
 
 
-def lstm_language_model(
-    vocab_size: int = 1000,
-    embedding_dim: int = 64,
-    units: int = 256,
-    batch: int = 16,
-    max_length: int = 64,
+def language_model_setup(
+    vocab_size=1000, embedding_dim=64, units=256, batch=16, max_length=64
 ) -> DecodingSetup:
-    """A one-layer LSTM language model (random weights) as a step function."""
+    """An LSTM `LanguageModel` continuing prompts of 8 tokens."""
     keras.utils.set_random_seed(0)
-    embedding = keras.layers.Embedding(vocab_size, embedding_dim)
-    cell = keras.layers.LSTMCell(units)
-    projection = keras.layers.Dense(vocab_size)
-
-    def step_fn(tokens, state):
-        output, state = cell(embedding(tokens), state)
-        return projection(output), state
-
-    initial_state = [ops.zeros((batch, units)), ops.zeros((batch, units))]
-    step_fn(ops.zeros((batch,), "int32"), initial_state)  # Builds weights.
+    model = LanguageModel(
+        vocab_size=vocab_size,
+        cell="lstm",
+        units=units,
+        embedding_dim=embedding_dim,
+    )
+    prompt = np.random.default_rng(0).integers(1, vocab_size, (batch, 8))
     return DecodingSetup(
-        name=(
-            f"LSTM language model (vocabulary {vocab_size}, embedding "
-            f"{embedding_dim}, {units} units)"
+        name="LanguageModel",
+        description=(
+            f"`LanguageModel`, LSTM {units} units, embedding "
+            f"{embedding_dim}, vocabulary {vocab_size}; prompts of 8 tokens"
         ),
-        step_fn=step_fn,
-        initial_state=initial_state,
-        start_token=0,
+        decoding_step=lambda width: model.decoding_step(prompt, width),
         batch=batch,
         max_length=max_length,
     )
 
 
-def python_greedy(setup: DecodingSetup, step_fn=None):
+def seq2seq_setup(
+    vocab_size=1000, units=256, source_steps=30, batch=16, max_length=64
+) -> DecodingSetup:
+    """A GRU `Seq2Seq` with a bidirectional encoder and Bahdanau attention,
+    the translator of the zoo in miniature."""
+    keras.utils.set_random_seed(0)
+    model = Seq2Seq(
+        vocab_size=vocab_size,
+        cell="gru",
+        units=units,
+        bidirectional=True,
+        attention="bahdanau",
+    )
+    source = np.random.default_rng(0).integers(
+        3, vocab_size, (batch, source_steps)
+    )
+    return DecodingSetup(
+        name="Seq2Seq",
+        description=(
+            f"`Seq2Seq`, GRU {units} units, bidirectional encoder, Bahdanau "
+            f"attention, vocabularies {vocab_size}; sources of "
+            f"{source_steps} tokens"
+        ),
+        decoding_step=lambda width: model.decoding_step(source, width),
+        batch=batch,
+        max_length=max_length,
+    )
+
+
+def setups(quick: bool = False) -> list[DecodingSetup]:
+    """The benchmarked models; tiny ones for a smoke run."""
+    if quick:
+        return [
+            language_model_setup(50, 8, 16, batch=2, max_length=5),
+            seq2seq_setup(50, 16, source_steps=4, batch=2, max_length=5),
+        ]
+    return [language_model_setup(), seq2seq_setup()]
+
+
+def python_greedy(step_fn, state, tokens, max_length):
     """Greedy search as a Python loop, one model call per token."""
-    step_fn = step_fn or setup.step_fn
-    state = setup.initial_state
-    tokens = tf.fill((setup.batch,), setup.start_token)
     emitted = []
-    for _ in range(setup.max_length):
+    for _ in range(max_length):
         logits, state = step_fn(tokens, state)
         tokens = tf.argmax(logits, axis=-1, output_type=tf.int32)
         emitted.append(tokens.numpy())
     return np.stack(emitted, axis=1)
 
 
-def python_beam(setup: DecodingSetup, beam_width: int, step_fn=None):
+def python_beam(step_fn, state, start, max_length, beam_width):
     """Beam search as a Python loop, one model call per token (all beams
     at once), beams chosen with NumPy."""
-    step_fn = step_fn or setup.step_fn
-    batch, width = setup.batch, beam_width
-    state = [tf.repeat(s, width, axis=0) for s in setup.initial_state]
-    tokens = tf.fill((batch * width,), setup.start_token)
+    batch, width = len(start), beam_width
+    state = keras.tree.map_structure(lambda s: tf.repeat(s, width, 0), state)
+    tokens = tf.repeat(start, width)
     scores = np.full((batch, width), -np.inf, dtype=np.float32)
     scores[:, 0] = 0.0
     history = np.zeros((batch, width, 0), dtype=np.int32)
     offsets = np.arange(batch)[:, None] * width
-    for _ in range(setup.max_length):
+    for _ in range(max_length):
         logits, state = step_fn(tokens, state)
         log_probs = tf.nn.log_softmax(logits).numpy()
         vocab_size = log_probs.shape[-1]
@@ -123,60 +151,75 @@ def python_beam(setup: DecodingSetup, beam_width: int, step_fn=None):
             axis=2,
         )
         rows = (offsets + parents).reshape(-1)
-        state = [tf.gather(s, rows) for s in state]
+        state = keras.tree.map_structure(
+            lambda s, rows=rows: tf.gather(s, rows), state
+        )
         tokens = tf.constant(new_tokens.reshape(-1), tf.int32)
     return history[:, 0]
 
 
 def decoders(setup: DecodingSetup, beam_width: int = 5):
-    """Name to `(strategy, implementation, callable)` of every decoder."""
+    """Name to `(strategy, callable)` of every decoder of `setup`'s model."""
+    length = setup.max_length
+    greedy_step, greedy_state, greedy_start = setup.decoding_step(1)
+    beam_step, beam_state, beam_start = setup.decoding_step(beam_width)
 
     def greedy(state):
-        return greedy_search(
-            setup.step_fn, state, setup.start_token, setup.max_length
-        )
+        return greedy_search(greedy_step, state, greedy_start, length)
 
     def beam(state):
         return beam_search(
-            setup.step_fn,
-            state,
-            setup.start_token,
-            setup.max_length,
-            beam_width=beam_width,
+            beam_step, state, beam_start, length, beam_width=beam_width
         )
 
-    compiled_step = tf.function(setup.step_fn)
-    state = setup.initial_state
     graph_greedy = tf.function(greedy)
     xla_greedy = tf.function(greedy, jit_compile=True)
     graph_beam = tf.function(beam)
     xla_beam = tf.function(beam, jit_compile=True)
+    compiled_greedy_step = tf.function(greedy_step)
+    compiled_beam_step = tf.function(beam_step)
+    beam_name = f"beam{beam_width}"
     return {
-        "greedy/rnnzoo tf.function": ("greedy", lambda: graph_greedy(state)),
-        "greedy/rnnzoo XLA": ("greedy", lambda: xla_greedy(state)),
-        "greedy/python loop, eager": ("greedy", lambda: python_greedy(setup)),
+        "greedy/rnnzoo tf.function": (
+            "greedy",
+            lambda: graph_greedy(greedy_state),
+        ),
+        "greedy/rnnzoo XLA": ("greedy", lambda: xla_greedy(greedy_state)),
+        "greedy/python loop, eager": (
+            "greedy",
+            lambda: python_greedy(
+                greedy_step, greedy_state, greedy_start, length
+            ),
+        ),
         "greedy/python loop, tf.function step": (
             "greedy",
-            lambda: python_greedy(setup, compiled_step),
+            lambda: python_greedy(
+                compiled_greedy_step, greedy_state, greedy_start, length
+            ),
         ),
-        f"beam{beam_width}/rnnzoo tf.function": (
+        f"{beam_name}/rnnzoo tf.function": (
             "beam",
-            lambda: graph_beam(state),
+            lambda: graph_beam(beam_state),
         ),
-        f"beam{beam_width}/rnnzoo XLA": ("beam", lambda: xla_beam(state)),
-        f"beam{beam_width}/python loop, eager": (
+        f"{beam_name}/rnnzoo XLA": ("beam", lambda: xla_beam(beam_state)),
+        f"{beam_name}/python loop, eager": (
             "beam",
-            lambda: python_beam(setup, beam_width),
+            lambda: python_beam(
+                beam_step, beam_state, beam_start, length, beam_width
+            ),
         ),
-        f"beam{beam_width}/python loop, tf.function step": (
+        f"{beam_name}/python loop, tf.function step": (
             "beam",
-            lambda: python_beam(setup, beam_width, compiled_step),
+            lambda: python_beam(
+                compiled_beam_step, beam_state, beam_start, length, beam_width
+            ),
         ),
     }
 
 
 @dataclasses.dataclass
 class DecodingResult:
+    model: str
     name: str
     strategy: str
     seconds: list[float]
@@ -199,6 +242,6 @@ def time_decoders(
     )
     tokens = setup.batch * setup.max_length
     return [
-        DecodingResult(name, strategy, times[name], tokens)
+        DecodingResult(setup.name, name, strategy, times[name], tokens)
         for name, (strategy, _) in table.items()
     ]

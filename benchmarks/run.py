@@ -113,7 +113,7 @@ def main(argv=None):
         )
     markdown_path = os.path.join(args.output_dir, f"{machine}.md")
     csv_path = os.path.join(args.output_dir, f"{machine}.csv")
-    timings, memory, decoding_results, setup = {}, {}, [], None
+    timings, memory, decoding_results, setups = {}, {}, [], []
 
     def write_results(partial):
         rows = []
@@ -128,7 +128,7 @@ def main(argv=None):
             checks,
             sizes,
             command.strip() + f" (repeats={args.repeats})",
-            decoding_setup=setup,
+            decoding_setups=setups,
             notes=notes
             + (
                 ["**Partial results**: the run has not finished."]
@@ -149,15 +149,11 @@ def main(argv=None):
 
     if not args.skip_decoding:
         log("decoding")
-        if args.quick:
-            setup = decoding_bench.lstm_language_model(
-                vocab_size=50, embedding_dim=8, units=16, batch=2, max_length=5
+        setups.extend(decoding_bench.setups(quick=args.quick))
+        for setup in setups:
+            decoding_results += decoding_bench.time_decoders(
+                setup, repeats=1 if args.quick else max(3, args.repeats // 2)
             )
-        else:
-            setup = decoding_bench.lstm_language_model()
-        decoding_results = decoding_bench.time_decoders(
-            setup, repeats=1 if args.quick else max(3, args.repeats // 2)
-        )
         write_results(partial=True)
 
     if not args.skip_memory:

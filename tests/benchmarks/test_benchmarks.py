@@ -62,6 +62,8 @@ def test_quick_run_writes_markdown_and_csv(tmp_path):
     decoding = [r for r in rows if r["benchmark"] == "decoding"]
     strategies = {r["kind"] for r in decoding}
     assert strategies == {"greedy", "beam"}
+    for model in ("LanguageModel", "Seq2Seq"):
+        assert f"{model} beam5/rnnzoo XLA" in {r["name"] for r in decoding}
     for row in decoding:
         assert float(row["tokens_per_second"]) > 0
         assert float(row["speedup_vs_python_eager"]) > 0
@@ -70,6 +72,7 @@ def test_quick_run_writes_markdown_and_csv(tmp_path):
     assert "## Targets:" in text
     assert "| layer | kind | train ms | train × LSTM |" in text
     assert "## Decoding" in text
+    assert "### LanguageModel" in text and "### Seq2Seq" in text
     for name in RNNZOO_LAYERS:
         assert f"| {name} | rnnzoo |" in text
 
