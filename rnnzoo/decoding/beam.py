@@ -30,6 +30,46 @@ def length_penalty_factor(lengths, alpha: float):
     return tf.pow((5.0 + lengths) / 6.0, alpha)
 
 
+# The group size of `top_k_by_groups`: a group's maximum is a cheap
+# reduction, and the top-k runs over a few hundred maxima and a few dozen
+# candidates instead of all `beam * vocabulary` scores.
+_GROUP_SIZE = 8
+
+
+def top_k_by_groups(values, k: int):
+    """`tf.math.top_k(values, k)` of a `(batch, n)` tensor, through groups.
+
+    The top `k` of each row lie in the `k` groups of `_GROUP_SIZE`
+    consecutive entries with the largest maxima: an entry of the top `k` in
+    any other group would have `k` larger entries, those maxima. So the
+    exact top `k` is the top `k` of those groups' entries, taken in index
+    order so that ties still go to the lower index, as with `top_k`. Under
+    XLA, whose CPU top-k sorts the whole row, this is several times faster.
+    Rows of unknown length, or too short to hold `4 k` groups, use `top_k`.
+
+    Returns:
+        `(values, indices)`, as `tf.math.top_k`.
+    """
+    n = values.shape[-1]
+    if n is None or n < 4 * k * _GROUP_SIZE:
+        return tf.math.top_k(values, k)
+    num_groups = -(-n // _GROUP_SIZE)
+    padding = num_groups * _GROUP_SIZE - n
+    if padding:
+        values = tf.pad(
+            values, [[0, 0], [0, padding]], constant_values=_NEG_INF
+        )
+    groups = tf.reshape(values, (-1, num_groups, _GROUP_SIZE))
+    _, best_groups = tf.math.top_k(tf.reduce_max(groups, -1), k)
+    best_groups = tf.sort(best_groups, axis=-1)
+    candidates = tf.reshape(
+        tf.gather(groups, best_groups, batch_dims=1), (-1, k * _GROUP_SIZE)
+    )
+    top_values, positions = tf.math.top_k(candidates, k)
+    group = tf.gather(best_groups, positions // _GROUP_SIZE, batch_dims=1)
+    return top_values, group * _GROUP_SIZE + positions % _GROUP_SIZE
+
+
 def beam_search(
     step_fn: StepFunction,
     initial_state,
@@ -142,7 +182,7 @@ def beam_search(
     def body(step, tokens, state, outputs, scores, lengths, finished):
         logits, state = call_step_fn(step_fn, tokens, state)
         check_token_in_vocabulary("end_token", end_token, logits)
-        vocab_size = tf.shape(logits)[-1]
+        vocab_size = logits.shape[-1] or tf.shape(logits)[-1]
         candidate_scores = scores[:, None] + tf.nn.log_softmax(logits)
         candidate_lengths = tf.fill((beams,), step + 1)
         if end_token is not None:
@@ -159,8 +199,8 @@ def beam_search(
             penalty = length_penalty_factor(candidate_lengths, alpha)
             ranking = candidate_scores / penalty[:, None]
 
-        best_ranking, best = tf.math.top_k(
-            tf.reshape(ranking, (batch_size, -1)), k=beam_width
+        best_ranking, best = top_k_by_groups(
+            tf.reshape(ranking, (-1, beam_width * vocab_size)), beam_width
         )
         rows = tf.reshape(beam_offsets + best // vocab_size, (-1,))
         tokens = tf.reshape(best % vocab_size, (-1,))

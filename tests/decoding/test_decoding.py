@@ -29,6 +29,7 @@ from rnnzoo.decoding import beam_search
 from rnnzoo.decoding import decode
 from rnnzoo.decoding import greedy_search
 from rnnzoo.decoding import sample
+from rnnzoo.decoding.beam import top_k_by_groups
 from tests.decoding import numpy_reference as ref
 
 BATCH = 2
@@ -144,6 +145,61 @@ def test_narrow_beam_search_matches_numpy_beam_search(width, alpha):
             END,
             alpha,
             pad=-1,
+        )
+        assert [tuple(t) for t in tokens[row].tolist()] == [
+            t for t, _ in expected
+        ]
+        np.testing.assert_allclose(
+            scores[row], [s for _, s in expected], rtol=1e-5
+        )
+
+
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+@pytest.mark.parametrize("n, k", [(200, 5), (333, 3), (96, 3), (40, 3)])
+def test_top_k_by_groups_is_top_k_with_ties_to_the_lower_index(
+    n, k, jit_compile
+):
+    rng = np.random.default_rng(n + k)
+    # Few distinct values, so that ties decide; whole rows of -inf and of
+    # one value; the best entries packed into one group; the best entry
+    # in the last group, which also holds a tie of earlier groups.
+    values = rng.integers(0, 4, size=(6, n)).astype("float32")
+    values[rng.random(values.shape) < 0.3] = -np.inf
+    values[1] = -np.inf
+    values[2] = 1.0
+    values[3, 8:16] = 9.0
+    values[4, -2:] = [3.0, 9.0]
+    order = np.argsort(-values, axis=1, kind="stable")[:, :k]
+    top_k = tf.function(
+        lambda x: top_k_by_groups(x, k), jit_compile=jit_compile
+    )
+    top_values, indices = to_numpy(*top_k(tf.constant(values)))
+    np.testing.assert_array_equal(indices, order)
+    np.testing.assert_array_equal(
+        top_values, np.take_along_axis(values, order, axis=1)
+    )
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.8])
+def test_beam_search_over_a_large_vocabulary_matches_numpy(alpha):
+    # beam x vocabulary scores long enough for the grouped top-k.
+    model = make_model(70, end_bias=(END, 2.0), seed=3)
+    state = model.initial_state(BATCH)
+    tokens, scores = to_numpy(
+        *beam_search(
+            model.step_fn,
+            state,
+            START,
+            6,
+            beam_width=4,
+            end_token=END,
+            length_penalty=alpha,
+            return_all_beams=True,
+        )
+    )
+    for row in range(BATCH):
+        expected = ref.reference_beam_search(
+            model, model.row_state(state, row), START, 6, 4, END, alpha
         )
         assert [tuple(t) for t in tokens[row].tolist()] == [
             t for t, _ in expected
