@@ -26,6 +26,7 @@ import tensorflow as tf
 from benchmarks import timing
 from rnnzoo.decoding import beam_search
 from rnnzoo.decoding import greedy_search
+from rnnzoo.decoding.base import tile_batch
 from rnnzoo.models import LanguageModel
 from rnnzoo.models import Seq2Seq
 
@@ -128,8 +129,7 @@ def python_beam(step_fn, state, start, max_length, beam_width):
     """Beam search as a Python loop, one model call per token (all beams
     at once), beams chosen with NumPy."""
     batch, width = len(start), beam_width
-    state = keras.tree.map_structure(lambda s: tf.repeat(s, width, 0), state)
-    tokens = tf.repeat(start, width)
+    state, tokens = tile_batch((state, start), width)
     scores = np.full((batch, width), -np.inf, dtype=np.float32)
     scores[:, 0] = 0.0
     history = np.zeros((batch, width, 0), dtype=np.int32)

@@ -1,5 +1,6 @@
 """The step-function contract shared by every decoding strategy, argument
-checks, and the token-by-token loop that greedy search and sampling share.
+checks, the beam layout of the batch (`tile_batch`), and the token-by-token
+loop that greedy search and sampling share.
 
 A decoder is driven by a step function
 
@@ -198,6 +199,15 @@ def check_token_in_vocabulary(name: str, token, logits) -> None:
             f"`{name}` must be a token id below vocab_size={vocab_size} "
             f"(the last dimension of the logits), got {name}={token}"
         )
+
+
+def tile_batch(structure, multiples: int):
+    """Repeats every tensor of `structure` `multiples` times along the batch
+    axis: row `b * multiples + k` holds row `b`, the layout of beam search's
+    rows (`rnnzoo.decoding.beam_search`)."""
+    return keras.tree.map_structure(
+        lambda x: ops.repeat(x, multiples, axis=0), structure
+    )
 
 
 def write_step(outputs, step, values):

@@ -12,6 +12,7 @@ from rnnzoo.decoding.base import check_positive_integer
 from rnnzoo.decoding.base import check_step_fn
 from rnnzoo.decoding.base import check_token_in_vocabulary
 from rnnzoo.decoding.base import prepare_start
+from rnnzoo.decoding.base import tile_batch
 
 _NEG_INF = float("-inf")
 
@@ -159,10 +160,7 @@ def beam_search(
     # so that reordering beams is one `gather` of rows: the loop body's
     # op count, not its arithmetic, bounds the speed of a compiled decoder
     # without XLA.
-    state = keras.tree.map_structure(
-        lambda x: tf.repeat(x, beam_width, axis=0), state
-    )
-    tokens = tf.repeat(start, beam_width, axis=0)
+    state, tokens = tile_batch((state, start), beam_width)
     beams = batch_size * beam_width
     outputs = tf.fill((beams, max_length), tf.constant(pad_token, "int32"))
     # Only the first beam is live at the start, so that the first step

@@ -1,8 +1,8 @@
 """What the generating architectures (`Seq2Seq`, `LanguageModel`,
 `ImageCaptioner`) share: the decoding options of each strategy, compiled
-and cached decode functions, tiling for beam search, teacher-forcing
-targets, attached vocabularies and the result they return (running their
-layers one step at a time is `rnnzoo.models.stepping`).
+and cached decode functions, teacher-forcing targets, attached
+vocabularies and the result they return (running their layers one step at
+a time is `rnnzoo.models.stepping`).
 
 The decoding itself is `rnnzoo.decoding.decode`, driven by a step function
 `step_fn(tokens, state) -> (logits, new_state)` that a model builds from its
@@ -11,7 +11,6 @@ own layers, inside one `tf.function` per generation configuration.
 
 import dataclasses
 
-import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
@@ -20,6 +19,7 @@ from rnnzoo.decoding import STRATEGIES
 from rnnzoo.decoding import decode
 from rnnzoo.decoding.base import check_finite_real
 from rnnzoo.decoding.base import check_positive_real
+from rnnzoo.decoding.base import tile_batch
 from rnnzoo.decoding.sampling import seed_tensor
 from rnnzoo.models.arguments import check_choice
 from rnnzoo.models.arguments import check_positive_integer
@@ -56,15 +56,6 @@ def suppress_padding(logits):
     over the real tokens."""
     is_padding = ops.equal(ops.arange(ops.shape(logits)[-1]), 0)
     return ops.where(is_padding, float("-inf"), logits)
-
-
-def tile_batch(structure, multiples: int):
-    """Repeats every tensor of `structure` `multiples` times along the batch
-    axis: row `b * multiples + k` holds row `b`, the layout of beam search's
-    rows (`rnnzoo.decoding.beam_search`)."""
-    return keras.tree.map_structure(
-        lambda x: ops.repeat(x, multiples, axis=0), structure
-    )
 
 
 def shift_targets(target_ids, start_token: int, end_token: int):
