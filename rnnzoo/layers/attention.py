@@ -12,6 +12,7 @@ from keras import ops
 from keras import regularizers
 
 from rnnzoo.layers.attention_base import AttentionMechanism
+from rnnzoo.layers.attention_base import additive_scores
 from rnnzoo.layers.attention_base import project_last_axis
 from rnnzoo.layers.attention_base import validate_bool
 from rnnzoo.layers.attention_base import validate_positive_int
@@ -127,15 +128,11 @@ class BahdanauAttention(AttentionMechanism):
         projected_query = project_last_axis(
             query, self.compute_weight(self.query_kernel)
         )
-        hidden = ops.tanh(
-            ops.expand_dims(projected_query, axis=2)
-            + ops.expand_dims(projected_keys, axis=1)
-        )
         v = self.compute_weight(self.attention_v)
         if self.normalize:
             g = self.compute_weight(self.attention_g)
             v = g * v / ops.sqrt(ops.sum(ops.square(v)))
-        return ops.sum(hidden * v, axis=-1)
+        return additive_scores(projected_query, projected_keys, v)
 
     def get_config(self):
         return {
@@ -275,12 +272,10 @@ class LuongAttention(AttentionMechanism):
             projected_query = project_last_axis(
                 query, self.compute_weight(self.query_kernel)
             )
-            hidden = ops.tanh(
-                ops.expand_dims(projected_query, axis=2)
-                + ops.expand_dims(projected_keys, axis=1)
-            )
-            scores = ops.sum(
-                hidden * self.compute_weight(self.attention_v), axis=-1
+            scores = additive_scores(
+                projected_query,
+                projected_keys,
+                self.compute_weight(self.attention_v),
             )
         else:
             # No transpose in the decoder loop (see `project_last_axis`).

@@ -51,6 +51,28 @@ def project_last_axis(inputs, kernel):
     return ops.reshape(flat, (*ops.shape(inputs)[:-1], kernel.shape[-1]))
 
 
+def additive_scores(projected_query, projected_keys, v):
+    """`v . tanh(q_i + k_j)` for every query `i` and key `j`.
+
+    The dot with `v` is one matmul over all (query, key) pairs: a product
+    and a sum would read the `(batch, Tq, Tv, units)` hidden tensor twice,
+    and in a decoder step these passes cost more than its matmuls.
+
+    Args:
+        projected_query: `(batch, Tq, units)`.
+        projected_keys: `(batch, Tv, units)`.
+        v: `(units,)`.
+
+    Returns:
+        The scores, `(batch, Tq, Tv)`.
+    """
+    hidden = ops.tanh(
+        ops.expand_dims(projected_query, axis=2)
+        + ops.expand_dims(projected_keys, axis=1)
+    )
+    return ops.squeeze(project_last_axis(hidden, v[:, None]), axis=-1)
+
+
 def masked_softmax(scores, mask=None):
     """Softmax over the last axis in float32, exactly zero where `mask` is off.
 
