@@ -18,6 +18,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from benchmarks import cores  # noqa: E402
 from benchmarks import decoding_bench  # noqa: E402
 from benchmarks import layers_bench  # noqa: E402
 from benchmarks import report  # noqa: E402
@@ -74,6 +75,11 @@ def parse_args(argv=None):
         help="Also measure the memory of the textbook cells.",
     )
     parser.add_argument("--skip-decoding", action="store_true")
+    parser.add_argument(
+        "--skip-cores",
+        action="store_true",
+        help="Skip `benchmarks.cores`, the core use of a step's matmul.",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes = ["tiny"]
@@ -114,13 +120,14 @@ def main(argv=None):
     markdown_path = os.path.join(args.output_dir, f"{machine}.md")
     csv_path = os.path.join(args.output_dir, f"{machine}.csv")
     timings, memory, decoding_results, setups = {}, {}, [], []
+    core_use = []
 
     def write_results(partial):
         rows = []
         for (size_name, jit_compile), timed in timings.items():
             key = setting_key(size_name, jit_compile)
             rows += report.layer_rows(timed, all_candidates, memory.get(key))
-        checks = report.check_targets(rows, decoding_results)
+        checks = report.check_targets(rows, decoding_results, core_use)
         report.write_markdown(
             markdown_path,
             rows,
@@ -129,6 +136,7 @@ def main(argv=None):
             sizes,
             command.strip() + f" (repeats={args.repeats})",
             decoding_setups=setups,
+            core_use=core_use,
             notes=notes
             + (
                 ["**Partial results**: the run has not finished."]
@@ -153,6 +161,14 @@ def main(argv=None):
         for setup in setups:
             decoding_results += decoding_bench.time_decoders(
                 setup, repeats=1 if args.quick else max(3, args.repeats // 2)
+            )
+        write_results(partial=True)
+
+    if not args.skip_cores:
+        log("cores")
+        for size in sizes:
+            core_use.extend(
+                cores.measure_core_use(size.name, repeats=args.repeats)
             )
         write_results(partial=True)
 

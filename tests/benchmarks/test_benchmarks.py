@@ -10,10 +10,14 @@ import keras
 import numpy as np
 import pytest
 
+from benchmarks import cores
 from benchmarks import report
 from benchmarks import run
 from benchmarks import timing
 from benchmarks.candidates import RNNZOO_LAYERS
+from benchmarks.candidates import SIZES
+from benchmarks.candidates import candidates
+from benchmarks.candidates import matmul_candidate_for
 from benchmarks.textbook import textbook_layer
 from rnnzoo.layers import get_recurrent_layer
 
@@ -178,3 +182,76 @@ def test_readme_table_summarises_the_csv(tmp_path):
     assert "| `mgu` | 0.50 | 0.25 | 1.50 | 0.75 | 0.60 |" in text
     assert "| `keras.LSTM` | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 |" in text
     assert "textbook" not in text
+
+
+@pytest.mark.parametrize("family", ["lstm", "mgu", "skip_rnn"])
+def test_recurrent_share_counts_the_matmuls_of_the_baseline(family):
+    size = SIZES["large"]
+    model = matmul_candidate_for(family, candidates()).build(size)
+    layer = model.layers[-1]
+    rows = size.batch * size.steps
+    input_flops = 2 * rows * np.prod(layer.kernel.shape)
+    recurrent_flops = 2 * rows * np.prod(layer.recurrent_kernel.shape)
+    # Forward: X W and H U; backward: X^T dZ, H^T dZ and the chain dZ U^T.
+    total = 2 * input_flops + 3 * recurrent_flops
+    assert report.recurrent_share(size, family) == pytest.approx(
+        2 * recurrent_flops / total
+    )
+
+
+def _row(size, jit_compile, name, kind, family, train_vs_matmul):
+    return report.LayerRow(
+        size=size,
+        jit_compile=jit_compile,
+        name=name,
+        kind=kind,
+        family=family,
+        train_ms=1.0,
+        forward_ms=1.0,
+        train_vs_lstm=2.0,
+        forward_vs_lstm=1.0,
+        textbook_vs_train=1.0 if kind == "rnnzoo" else None,
+        train_vs_matmul=train_vs_matmul,
+        forward_vs_matmul=1.0,
+    )
+
+
+def _core_use(kind, jit_compile, one_thread_seconds, all_threads_seconds):
+    return cores.CoreUse(
+        size="large",
+        shape="4x1",
+        kind=kind,
+        jit_compile=jit_compile,
+        flops=10**9,
+        one_thread_seconds=one_thread_seconds,
+        all_threads_seconds=all_threads_seconds,
+    )
+
+
+def test_missed_target_reasons_quote_the_numbers_of_the_run():
+    rows = [
+        _row("small", True, "mgu", "rnnzoo", "mgu", 2.0),
+        _row("small", True, "textbook/mgu", "textbook", "mgu", 2.7),
+        _row("small", True, "textbook/skip_rnn", "textbook", "skip_rnn", 3.6),
+        _row("large", True, "peephole_lstm", "rnnzoo", "peephole_lstm", 1.9),
+    ]
+    core_use = [
+        _core_use("step", True, 0.016, 0.016),
+        _core_use("whole", True, 0.017, 0.010),
+    ]
+    checks = report.check_targets(rows, [], core_use)
+    reasons = {check.target: check.why for check in checks if not check.met}
+
+    textbook = reasons["mgu: >= 3.0x faster than the textbook cell"]
+    # A third of 2.7x and 3.6x the matmul; one of them below it.
+    assert "with XLA, 0.90x-1.20x the same-FLOPs matmul" in textbook
+    assert "(1 of 2 at or below 1x)" in textbook
+
+    matmul = reasons[
+        "peephole_lstm: training step <= 1.4x the same-FLOPs matmul"
+    ]
+    assert "1.00x as fast with all threads as with one" in matmul
+    assert "1.70x as fast" in matmul
+    # The chain is half the FLOPs at 1.6x one matmul's time: 0.5 * 1.6 + 0.5.
+    assert "the time of one matmul of its FLOPs" in matmul
+    assert "(50%)" in matmul and "at least 1.30x the matmul" in matmul
