@@ -8,6 +8,10 @@ users write without them, a Python `for` loop that calls the same step
 function once per token (eagerly, or through a `tf.function` of one step)
 and picks tokens (and beams) with NumPy.
 
+Beside them, the *model steps only* decoders run the model's steps on the
+beam rows without any search: no decoder of the model can be faster, so
+their ratios to the Python loops are the ceilings of the beam target.
+
 Each model is a `DecodingSetup`: a `LanguageModel` continuing prompts and a
 `Seq2Seq` translating sources (random weights: speed does not depend on
 them). The encoder and the prompt run once, before the timed decodes. Every
@@ -158,6 +162,26 @@ def python_beam(step_fn, state, start, max_length, beam_width):
     return history[:, 0]
 
 
+# The name of the decoders that run the model's steps without a search.
+MODEL_STEPS_ONLY = "model steps only"
+
+
+def model_steps(step_fn, state, tokens, max_length):
+    """The model's steps alone, as a decoder runs them but without a search:
+    the ceiling of any decoder of the model. Each step's argmax is fed back,
+    which keeps the logits, and the layer that makes them, in the graph."""
+
+    def body(index, tokens, state):
+        logits, state = step_fn(tokens, state)
+        return index + 1, tf.argmax(logits, -1, output_type=tf.int32), state
+
+    return tf.while_loop(
+        lambda index, *_: index < max_length,
+        body,
+        (tf.constant(0), tokens, state),
+    )[1]
+
+
 def decoders(setup: DecodingSetup, beam_width: int = 5):
     """Name to `(strategy, callable)` of every decoder of `setup`'s model."""
     length = setup.max_length
@@ -176,6 +200,13 @@ def decoders(setup: DecodingSetup, beam_width: int = 5):
     xla_greedy = tf.function(greedy, jit_compile=True)
     graph_beam = tf.function(beam)
     xla_beam = tf.function(beam, jit_compile=True)
+    beam_rows = tile_batch((beam_state, beam_start), beam_width)
+
+    def beam_steps_only(rows):
+        return model_steps(beam_step, *rows, length)
+
+    graph_steps = tf.function(beam_steps_only)
+    xla_steps = tf.function(beam_steps_only, jit_compile=True)
     compiled_greedy_step = tf.function(greedy_step)
     compiled_beam_step = tf.function(beam_step)
     beam_name = f"beam{beam_width}"
@@ -202,6 +233,14 @@ def decoders(setup: DecodingSetup, beam_width: int = 5):
             lambda: graph_beam(beam_state),
         ),
         f"{beam_name}/rnnzoo XLA": ("beam", lambda: xla_beam(beam_state)),
+        f"{beam_name}/{MODEL_STEPS_ONLY}, tf.function": (
+            "beam",
+            lambda: graph_steps(beam_rows),
+        ),
+        f"{beam_name}/{MODEL_STEPS_ONLY}, XLA": (
+            "beam",
+            lambda: xla_steps(beam_rows),
+        ),
         f"{beam_name}/python loop, eager": (
             "beam",
             lambda: python_beam(
