@@ -1,6 +1,6 @@
 """Runs rnnzoo's speed and memory benchmarks and writes the results.
 
-    python -m benchmarks.run                      # small and large, ~15 min
+    python -m benchmarks.run                      # small and large, ~5 min
     python -m benchmarks.run --sizes small --repeats 5
     python -m benchmarks.run --quick --output-dir /tmp/bench   # smoke run
 

@@ -1,11 +1,12 @@
 """The `rnnzoo` command: `rnnzoo list | info | download | train | evaluate
-| tune`.
+| tune | bench`.
 
 Errors print one line to stderr and exit with status 1.
 """
 
 import argparse
 import json
+import os
 import sys
 
 
@@ -192,6 +193,27 @@ def _add_tune_parser(commands):
     tune.set_defaults(run=_tune)
 
 
+def _benchmark_runner():
+    """`benchmarks.run` of the source checkout in the current folder: the
+    suite lives beside the package, not in it (see `benchmarks/README.md`)."""
+    root = os.getcwd()
+    if not os.path.isfile(os.path.join(root, "benchmarks", "run.py")):
+        raise RuntimeError(
+            "`rnnzoo bench` runs the benchmark suite of a source checkout; "
+            f"expected benchmarks/run.py in the current folder {root}, found "
+            "none (run it from the repository root)"
+        )
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from benchmarks import run
+
+    return run
+
+
+def _bench(args):
+    _benchmark_runner().main(args.benchmark_arguments)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="rnnzoo", description="rnnzoo's model zoo from the command line."
@@ -220,11 +242,25 @@ def build_parser():
     download.set_defaults(run=_download)
     _add_train_parser(commands)
     _add_tune_parser(commands)
+    # Its arguments are `python -m benchmarks.run`'s (`rnnzoo bench --help`
+    # prints them), passed through as they are.
+    bench = commands.add_parser(
+        "bench",
+        add_help=False,
+        help="run the speed benchmarks of a source checkout "
+        "(python -m benchmarks.run)",
+    )
+    bench.set_defaults(run=_bench)
     return parser
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "bench":
+        args.benchmark_arguments = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         args.run(args)
     except (ValueError, OSError, RuntimeError) as error:

@@ -1,5 +1,6 @@
 import copy
 import json
+import os
 import subprocess
 import sys
 
@@ -57,3 +58,25 @@ def test_console_entry_point_runs():
     )
     assert result.returncode == 0
     assert "sentiment_bilstm" in result.stdout.split()
+
+
+def test_bench_runs_the_suite_of_the_checkout(tmp_path, monkeypatch):
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(__file__)))
+    argv = ["bench", "--quick", "--jit-compile", "off", "--skip-memory"]
+    argv += ["--skip-cores", "--skip-decoding", "--output-dir", str(tmp_path)]
+    assert cli.main([*argv, "--machine", "cli-run"]) == 0
+    assert "| peephole_lstm | rnnzoo |" in (tmp_path / "cli-run.md").read_text()
+
+
+def test_bench_outside_a_checkout_says_where_it_looked(tmp_path, capsys):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        assert cli.main(["bench", "--quick"]) == 1
+    error = capsys.readouterr().err
+    assert "source checkout" in error and "benchmarks/run.py" in error
+
+
+def test_other_commands_reject_unknown_arguments(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["list", "--quick"])
+    assert "unrecognized arguments: --quick" in capsys.readouterr().err
