@@ -11,8 +11,10 @@ allocator changes speed a little, so it is never used for the timings):
 1. read the bytes in use (`current`) before the candidate's model exists,
 2. build the model and its optimizer, run one training step (tracing and
    compilation; XLA's buffers also come from this allocator),
-3. reset the peak (`tf.config.experimental.reset_memory_stats`), run a
-   second step and read the peak.
+3. reset the peak (`tf.config.experimental.reset_memory_stats`), run
+   `MEASURED_STEPS` more steps and read the peak: the executor runs
+   independent ops in a different order from step to step, which moves a
+   step's peak by a few MB, and the highest is the one that must fit.
 
 The result, `peak - current before the model`, is what the candidate adds
 at the height of a training step: weights, Adam slots, the batch, the
@@ -34,6 +36,7 @@ import subprocess
 import sys
 
 MEMORY_ENVIRONMENT = {"TF_CPU_ALLOCATOR_USE_BFC": "true"}
+MEASURED_STEPS = 3
 
 
 def measure_in_this_process(settings, names):
@@ -66,8 +69,9 @@ def measure_in_this_process(settings, names):
             train_step, _ = compiled_functions(model, inputs, jit_compile)
             train_step()
             tf.config.experimental.reset_memory_stats("CPU:0")
-            loss = train_step()
-            tf.nest.map_structure(lambda x: x.numpy(), loss)
+            for _ in range(MEASURED_STEPS):
+                loss = train_step()
+                tf.nest.map_structure(lambda x: x.numpy(), loss)
             table[name] = memory_info("CPU:0")["peak"] - before
             del model, inputs, train_step, loss
     return results
