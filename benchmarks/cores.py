@@ -26,14 +26,12 @@ Run as a module, it prints one JSON line:
 import argparse
 import dataclasses
 import json
-import os
-import subprocess
-import sys
 
 from benchmarks import timing
 from benchmarks.candidates import MATMUL_SHAPES
 from benchmarks.candidates import SIZES
 from benchmarks.candidates import Size
+from benchmarks.child_process import json_from_child
 
 KINDS = ("step", "whole")
 
@@ -129,31 +127,10 @@ def measure_in_this_process(size_name: str, repeats: int) -> dict:
 
 
 def _measure_in_child(size_name: str, threads: int | None, repeats: int):
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.cores",
-        "--size",
-        size_name,
-        "--repeats",
-        str(repeats),
-    ]
+    arguments = ["--size", size_name, "--repeats", str(repeats)]
     if threads is not None:
-        command += ["--threads", str(threads)]
-    completed = subprocess.run(
-        command,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"The core-use measurement failed ({completed.returncode}):\n"
-            f"{completed.stderr[-4000:]}"
-        )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+        arguments += ["--threads", str(threads)]
+    return json_from_child("benchmarks.cores", arguments, what="core-use")
 
 
 def measure_core_use(size_name: str, repeats: int = 9) -> list[CoreUse]:

@@ -32,8 +32,8 @@ import argparse
 import gc
 import json
 import os
-import subprocess
-import sys
+
+from benchmarks.child_process import json_from_child
 
 MEMORY_ENVIRONMENT = {"TF_CPU_ALLOCATOR_USE_BFC": "true"}
 MEASURED_STEPS = 3
@@ -93,34 +93,15 @@ def measure_peak_memory(
     Returns:
         `setting_key(size, jit_compile)` to name to peak bytes.
     """
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.memory",
+    arguments = [
         "--settings",
         *[setting_key(*setting) for setting in settings],
         "--names",
         *names,
     ]
-    environment = {
-        **os.environ,
-        **MEMORY_ENVIRONMENT,
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-    }
-    completed = subprocess.run(
-        command,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    return json_from_child(
+        "benchmarks.memory", arguments, MEMORY_ENVIRONMENT, what="memory"
     )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"The memory measurement failed ({completed.returncode}):\n"
-            f"{completed.stderr[-4000:]}"
-        )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None):
