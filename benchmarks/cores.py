@@ -5,7 +5,7 @@ Half of a recurrent layer's matmul FLOPs are its recurrent matmuls (forward
 chain of small matmuls, `(batch, R * units)` by `(R * units, G * units)`,
 however the layer is written. The matmul baseline does the same FLOPs as
 one large matmul. This module measures how fast each kind runs with one
-intra-op thread and with all of them; the ratio says how many cores each
+thread and with all of them; the ratio says how many cores each
 kind puts to work, and so how close to the baseline a layer can come.
 
 The number of threads is fixed when TensorFlow starts, so each thread count
@@ -47,7 +47,8 @@ class CoreUse:
             matmul of the same FLOPs).
         jit_compile: Whether the functions were compiled with XLA.
         flops: Floating-point operations of the matmuls.
-        one_thread_seconds: Median time with one intra-op thread.
+        one_thread_seconds: Median time with one thread (one intra-op and
+            one inter-op thread).
         all_threads_seconds: Median time with TensorFlow's default threads.
     """
 
