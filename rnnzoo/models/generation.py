@@ -147,6 +147,34 @@ def decoding_options(
     return {}
 
 
+def numeric_inputs(name: str, inputs) -> np.ndarray:
+    """`inputs` as a NumPy array, or a clear error for text.
+
+    The generating models read token ids (or frames, or images); a preset
+    written by `rnnzoo.train` carries the vectorizer that turns text into
+    ids. Strings would otherwise fail deep in a conversion to int.
+
+    Raises:
+        ValueError: `inputs` holds strings.
+    """
+    array = np.asarray(inputs)
+    holds_text = array.dtype.kind in ("U", "S") or (
+        array.dtype.kind == "O"
+        and any(isinstance(item, (str, bytes)) for item in array.flat)
+    )
+    if holds_text:
+        preview = array.flat[0] if array.size else ""
+        raise ValueError(
+            f"`{name}` must be numbers (token ids padded with 0 for text "
+            f"models), got strings such as {str(preview)[:40]!r}. The "
+            "vectorizer of a trained preset turns text into ids: "
+            "`model, vectorizer, _ = "
+            "rnnzoo.training.load_trained_preset(preset)`, then "
+            "`vectorizer.vectorize(feature, texts)`"
+        )
+    return array
+
+
 def seed_pair(seed) -> np.ndarray:
     """The int32 `(2,)` seed of a sampling call; `None` draws one from
     NumPy's global generator (seeded by `keras.utils.set_random_seed`)."""
@@ -400,7 +428,9 @@ class EncoderDecoderModel(GenerativeModel):
             [spec, tf.TensorSpec((2,), tf.int32)],
             bool(jit_compile),
         )
-        inputs = tf.convert_to_tensor(np.asarray(inputs), dtype=spec.dtype)
+        inputs = tf.convert_to_tensor(
+            numeric_inputs("inputs", inputs), dtype=spec.dtype
+        )
         seed = seed_pair(seed) if sampling else np.zeros(2, "int32")
         tokens, scores, alignments = function(inputs, seed)
         return self.make_result(tokens, scores, alignments)

@@ -15,6 +15,7 @@ from rnnzoo.models.encoder import RecurrentStack
 from rnnzoo.models.generation import GenerationResult
 from rnnzoo.models.generation import GenerativeModel
 from rnnzoo.models.generation import decoding_options
+from rnnzoo.models.generation import numeric_inputs
 from rnnzoo.models.generation import seed_pair
 from rnnzoo.models.generation import suppress_padding
 from rnnzoo.models.inputs import check_sequence_input_arguments
@@ -369,7 +370,7 @@ class LanguageModel(GenerativeModel):
             )
             dtype = tf.int32
             spec = tf.TensorSpec((None, None), dtype)
-        prompt = np.asarray(prompt)
+        prompt = numeric_inputs("prompt", prompt)
         lengths = self._checked_prompt_lengths(prompt)
         sampling = strategy in ("sample", "top_k")
         key = (strategy, max_length, tuple(options.items()), bool(jit_compile))
@@ -425,7 +426,7 @@ class LanguageModel(GenerativeModel):
                 "generates frames with `generate` only"
             )
         if lengths is None:
-            inputs = ops.convert_to_numpy(inputs)
+            inputs = numeric_inputs("inputs", ops.convert_to_numpy(inputs))
             lengths = self._checked_prompt_lengths(inputs)
         stack = self.get_layer("recurrent_stack")
         embedding = self.get_layer("token_embedding")

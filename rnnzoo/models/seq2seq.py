@@ -12,6 +12,7 @@ from rnnzoo.models.decoder import ATTENTIONS
 from rnnzoo.models.decoder import TokenDecoder
 from rnnzoo.models.generation import EncoderDecoderModel
 from rnnzoo.models.generation import check_special_tokens
+from rnnzoo.models.generation import numeric_inputs
 from rnnzoo.models.generation import shift_targets
 from rnnzoo.models.sequence_encoder import SequenceEncoder
 
@@ -276,7 +277,7 @@ class Seq2Seq(EncoderDecoderModel):
             attention) and `text` (with a vocabulary).
         """
         return self.generate(
-            source,
+            numeric_inputs("source", source),
             max_length=max_length,
             strategy=strategy,
             beam_width=beam_width,

@@ -349,3 +349,8 @@ def test_generation_argument_errors(rng):
         model.translate(source, strategy="top_k")
     with pytest.raises(ValueError, match="`max_length` must be a positive"):
         model.translate(source, max_length=0)
+    text = "`source` must be numbers .*got strings such as 'a man rides'"
+    with pytest.raises(ValueError, match=text):
+        model.translate(["a man rides", "two dogs"])
+    with pytest.raises(ValueError, match="`inputs` must be numbers .*vectoriz"):
+        model.generate(np.array([["a", "man"]], dtype=object))
