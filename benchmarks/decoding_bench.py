@@ -169,7 +169,9 @@ MODEL_STEPS_ONLY = "model steps only"
 def model_steps(step_fn, state, tokens, max_length):
     """The model's steps alone, as a decoder runs them but without a search:
     the ceiling of any decoder of the model. Each step's argmax is fed back,
-    which keeps the logits, and the layer that makes them, in the graph."""
+    which keeps the logits, and the layer that makes them, in the graph.
+    Not `greedy_search`: it also scores every step with a log-softmax over
+    the vocabulary, search work this ceiling leaves out."""
 
     def body(index, tokens, state):
         logits, state = step_fn(tokens, state)
