@@ -195,9 +195,25 @@ def recurrent_share(size, family) -> float:
     return chain / (2 * size.features + 3 * recurrent_inputs * size.units)
 
 
+# What keeps a layer's chain from the baseline's speed, by `jit_compile`.
+_CHAIN_SCHEDULE = {
+    False: (
+        "the executor runs the rest of the step on the other core, beside "
+        "the chain, but every op on the chain's path (its gate arithmetic "
+        "too) pays the executor's per-op cost"
+    ),
+    True: (
+        "XLA's loop body runs one op at a time, so nothing runs beside the "
+        "chain, and the rest of the step waits for it"
+    ),
+}
+
+
 def matmul_target_reason(rows, core_use) -> str:
     """Why the large-size matmul target is missed, with the measurements of
-    `benchmarks.cores` when they were made."""
+    `benchmarks.cores` when they were made, one sentence per `jit_compile`
+    setting: how much the chain and the one matmul gain from all threads
+    differs from machine to machine and between the two settings."""
     size = SIZES["large"]
     shares = [
         recurrent_share(size, row.family)
@@ -226,26 +242,27 @@ def matmul_target_reason(rows, core_use) -> str:
             "matmuls, and each step adds its gate arithmetic and loop "
             "overhead."
         )
-
-    def whole(chain):
-        return wholes[(chain.shape, chain.jit_compile)]
-
-    slowdowns = [
-        chain.all_threads_seconds / whole(chain).all_threads_seconds
-        for chain in chains
-    ]
-    return reason + (
-        " Such a chain runs on one core: `benchmarks.cores` measured it "
-        f"{_span([c.speedup for c in chains])} as fast with all threads as "
-        "with one, where the same FLOPs as one matmul ran "
-        f"{_span([whole(c).speedup for c in chains])} as fast (*Cores*, "
-        f"below); as a loop over the steps it took {_span(slowdowns)} the "
-        "time of that one matmul. Without XLA the executor runs the rest of "
-        "the step on the other core, beside the chain, but every op on the "
-        "chain's path (its gate arithmetic too) pays the executor's per-op "
-        "cost; with XLA the loop body runs one op at a time, so nothing "
-        "runs beside the chain."
+    reason += (
+        " `benchmarks.cores` timed that chain and the same FLOPs as one "
+        "matmul, with one thread and with all (*Cores*, below)."
     )
+    for jit_compile, label in ((False, "Without XLA"), (True, "With XLA")):
+        setting = [c for c in chains if c.jit_compile == jit_compile]
+        if not setting:
+            continue
+        whole = [wholes[(c.shape, c.jit_compile)] for c in setting]
+        slowdowns = [
+            chain.all_threads_seconds / one.all_threads_seconds
+            for chain, one in zip(setting, whole)
+        ]
+        reason += (
+            f" {label}, the chain ran {_span([c.speedup for c in setting])} "
+            "as fast with all threads as with one, where the one matmul ran "
+            f"{_span([w.speedup for w in whole])} as fast, and it took "
+            f"{_span(slowdowns)} the time of that matmul; "
+            f"{_CHAIN_SCHEDULE[jit_compile]}."
+        )
+    return reason
 
 
 def beam_target_reason(decoding_results) -> str:
@@ -334,9 +351,8 @@ def check_targets(rows, decoding_results, core_use=()):
                         "about twice its elementwise ops per step (three "
                         "peephole products, their gradients and the "
                         "peephole-weight gradients), and it pays for each; "
-                        "with `jit_compile=True` XLA fuses them and the layer "
-                        "is faster than the LSTM. The other families have "
-                        "fewer gate blocks and stay below the LSTM."
+                        "with `jit_compile=True` XLA fuses them. The other "
+                        "families have fewer gate blocks than the LSTM."
                     ),
                 )
             )
@@ -371,18 +387,17 @@ def check_targets(rows, decoding_results, core_use=()):
                         f"{row.memory_vs_lstm:.2f}x",
                         row.memory_vs_lstm <= MAX_MEMORY_VS_LSTM,
                         why=(
-                            "The rnnzoo layers project the inputs of all "
-                            "steps in one matmul before the loop (that is "
-                            "much of their speed), so a training step holds "
-                            "the projected inputs, timesteps x batch x gate "
-                            "blocks x units, and later their gradient (a "
-                            "TensorArray of steps and its stacked copy) "
-                            "whole, where keras.layers.LSTM projects one "
-                            "step at a time. With four or three gate blocks "
-                            "(peephole, coupled LSTM) these are the largest "
-                            "tensors of the step. Under `jit_compile=True` "
-                            "XLA plans the buffers of the whole step, and "
-                            "the difference disappears."
+                            "A training step keeps, for every step, what "
+                            "the fused loop's hand-written gradient needs "
+                            "(the tensors `fused_forward_step` saves, e.g. "
+                            "the peephole LSTM's four gates, both cell "
+                            "states and the fed-back state: seven (batch, "
+                            "units) tensors a step) until the backward loop "
+                            "frees them; the projected inputs and their "
+                            "gradient exist a few steps at a time, so these "
+                            "saved tensors are the step's largest buffers. "
+                            "Under `jit_compile=True` XLA plans the buffers "
+                            "of the whole step itself."
                         ),
                     )
                 )
