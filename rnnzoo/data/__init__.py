@@ -35,6 +35,9 @@ from rnnzoo.data.registry import DatasetInfo
 from rnnzoo.data.registry import dataset_info
 from rnnzoo.data.registry import list_datasets
 from rnnzoo.data.registry import load
+from rnnzoo.data.sst_trees import SentimentTree
+from rnnzoo.data.sst_trees import parse_tree
+from rnnzoo.data.sst_trees import read_trees
 from rnnzoo.data.vectorizers import END_TOKEN
 from rnnzoo.data.vectorizers import START_TOKEN
 from rnnzoo.data.vectorizers import Vectorizer

@@ -17,6 +17,7 @@ from rnnzoo.data import conllu
 from rnnzoo.data import forecasting
 from rnnzoo.data import language_modelling
 from rnnzoo.data import music
+from rnnzoo.data import sst_trees
 from rnnzoo.data import text
 from rnnzoo.data import time_series
 from rnnzoo.data import translation
@@ -140,6 +141,31 @@ DATASETS = {
             },
             tfds_notes="GLUE's SST-2 trains on 67,349 phrases, not 6,920 "
             "sentences, and its test labels are hidden (-1).",
+        ),
+        DatasetInfo(
+            name="sst2_phrases",
+            task=TEXT_CLASSIFICATION,
+            description="SST-2 trained on every distinct labelled phrase "
+            "of the treebank's training trees; validated and tested on "
+            "sst2's sentences.",
+            features=_SEQUENCE_TEXT,
+            splits={"train": 77_195, "validation": 872, "test": 1_821},
+            layout="sst_trees/{train,dev,test}.txt.gz",
+            source=sst_trees.SST_TREES_SOURCE,
+            license="research use",
+            loader=sst_trees.load_sst2_phrases,
+        ),
+        DatasetInfo(
+            name="sst_trees",
+            task=TEXT_CLASSIFICATION,
+            description="Stanford Sentiment Treebank, fine-grained: 0-4 "
+            "label of each sentence (or, with phrases=True, phrase).",
+            features=_SEQUENCE_TEXT,
+            splits={"train": 8_544, "validation": 1_101, "test": 2_210},
+            layout="sst_trees/{train,dev,test}.txt.gz",
+            source=sst_trees.SST_TREES_SOURCE,
+            license="research use",
+            loader=sst_trees.load_sst_trees,
         ),
         DatasetInfo(
             name="japanese_vowels",

@@ -14,6 +14,7 @@ MODULES = [
     "language_modelling",
     "music",
     "registry",
+    "sst_trees",
     "time_series",
     "vectorizers",
 ]

@@ -18,6 +18,8 @@ SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 FOLDERS = {
     "imdb": "imdb",
     "sst2": "sst2",
+    "sst2_phrases": "sst_trees",
+    "sst_trees": "sst_trees",
     "ud_en_ewt": "ud_en_ewt",
     "multi30k_en_de": "multi30k",
     "ptb": "ptb",
