@@ -1,5 +1,5 @@
 """The `rnnzoo` command: `rnnzoo list | info | download | train | evaluate
-| tune | bench`.
+| verify | tune | bench`.
 
 Errors print one line to stderr and exit with status 1.
 """
@@ -86,6 +86,24 @@ def _evaluate(args):
         batch_size=args.batch_size,
     )
     print(json.dumps(metrics, indent=2))
+
+
+def _verify(args):
+    from rnnzoo.zoo import verify
+
+    return verify.run(args)
+
+
+def _add_verify_parser(commands):
+    from rnnzoo.zoo import verify
+
+    parser = commands.add_parser(
+        "verify",
+        help="measure published weights on their full split and compare "
+        "with the recorded metrics (exit 1 on a difference)",
+    )
+    verify.add_arguments(parser)
+    parser.set_defaults(run=_verify)
 
 
 def _add_train_parser(commands):
@@ -241,6 +259,7 @@ def build_parser():
     download.add_argument("name", help="NAME or NAME.TAG")
     download.set_defaults(run=_download)
     _add_train_parser(commands)
+    _add_verify_parser(commands)
     _add_tune_parser(commands)
     # Its arguments are `python -m benchmarks.run`'s (`rnnzoo bench --help`
     # prints them), passed through as they are.
@@ -262,12 +281,12 @@ def main(argv=None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        args.run(args)
+        status = args.run(args)
     except (ValueError, OSError, RuntimeError) as error:
         message = str(error).splitlines()[0] if str(error) else repr(error)
         print(f"rnnzoo {args.command}: error: {message}", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

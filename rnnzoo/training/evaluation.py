@@ -5,6 +5,7 @@ which measures a preset afresh."""
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
 from rnnzoo import data as rnnzoo_data
 from rnnzoo.training import callbacks as run_callbacks
@@ -13,10 +14,59 @@ from rnnzoo.training import tasks
 from rnnzoo.training.recipe import compile_model
 from rnnzoo.training.recipe import resolve_config
 
+# Tasks whose targets are class labels, which a hidden split marks -1.
+CLASSIFICATION_TASKS = (
+    tasks.TEXT_CLASSIFICATION,
+    tasks.TIME_SERIES_CLASSIFICATION,
+)
 
-def measure(model, task, config, dataset, loop=None):
+
+def check_labels_visible(task, config, dataset, split) -> None:
+    """Raises if the labels of a classification split are hidden.
+
+    Benchmarks that keep their test labels secret ship them as -1 (e.g.
+    GLUE's SST-2 test split in TensorFlow Datasets); any number measured
+    against them would be meaningless.
+
+    Args:
+        task: The task shape; only classification tasks are checked.
+        config: The zoo config (for the dataset's name).
+        dataset: The split's batches, `(inputs, labels[, weights])`.
+        split: The split's name, for the message.
+
+    Raises:
+        ValueError: a label is negative.
+    """
+    if task not in CLASSIFICATION_TASKS:
+        return
+    counts = dataset.map(
+        lambda x, y, *rest: tf.stack(
+            [
+                tf.reduce_sum(tf.cast(y < 0, tf.int64)),
+                tf.size(y, out_type=tf.int64),
+            ]
+        )
+    ).reduce(tf.zeros([2], tf.int64), lambda total, count: total + count)
+    hidden, total = (int(value) for value in counts.numpy())
+    if hidden:
+        name = config["data"]["dataset"]
+        which = f"{split!r} split" if split else "split"
+        instead = "'validation'" if split != "validation" else "another split"
+        raise ValueError(
+            f"The labels of {name}'s {which} are hidden (-1): "
+            f"{hidden} of its {total} labels are negative, so no metric can "
+            f"be measured on it; evaluate on {instead} instead."
+        )
+
+
+def measure(model, task, config, dataset, loop=None, split=None):
     """Loss and task metrics of `model` on a prepared split (with `loop`,
-    the custom loop of multi-worker runs)."""
+    the custom loop of multi-worker runs).
+
+    Raises:
+        ValueError: the labels of the split (named `split`) are hidden.
+    """
+    check_labels_visible(task, config, dataset, split)
     reset = [run_callbacks.ResetStates()] if stateful(model) else []
     if loop is not None:
         callback_list = keras.callbacks.CallbackList(reset, model=model)
@@ -29,8 +79,18 @@ def measure(model, task, config, dataset, loop=None):
     return tasks.derived_metrics(task, metrics, config)
 
 
-def generation(model, task, config, vectorizer, options, split, data_dir):
-    """BLEU of generated targets against the split's raw references."""
+def generation(
+    model,
+    task,
+    config,
+    vectorizer,
+    options,
+    split,
+    data_dir,
+    max_examples: int | None = None,
+):
+    """BLEU (and, for captions, exact match) of generated targets against
+    the raw references of the split, or of its first `max_examples`."""
     if task not in tasks.GENERATION_TASKS:
         return {}
     examples = rnnzoo_data.load(
@@ -39,6 +99,8 @@ def generation(model, task, config, vectorizer, options, split, data_dir):
         data_dir,
         **(tasks.load_options(config) or {}),
     )
+    if max_examples is not None:
+        examples = examples.take(max_examples)
     return tasks.generation_metrics(
         task,
         model,
@@ -63,6 +125,7 @@ def evaluate(
     vectorizer=None,
     batch_size: int | None = None,
     max_batches: int | None = None,
+    max_examples: int | None = None,
 ) -> dict:
     """Measures a model's task metrics on one split of its dataset.
 
@@ -75,14 +138,21 @@ def evaluate(
         split: The split to measure.
         vectorizer: The `Vectorizer` of a model passed directly.
         batch_size: Default the training batch (a stateful model's own).
-        max_batches: Measure only the split's first `max_batches` batches,
-            a fixed slice (e.g. for a regression test of a published
-            preset); generation metrics (BLEU), which decode the whole
-            split, are then left out.
+        max_batches: Measure the loss and task metrics on the split's
+            first `max_batches` batches only, a fixed slice (e.g. for a
+            regression test of a published preset).
+        max_examples: Measure the generation metrics (BLEU, exact match)
+            of translation and captioning on the split's first
+            `max_examples` examples only; default the whole split, or
+            `max_batches * batch_size` examples with `max_batches`.
 
     Returns:
         `{metric: value}`: the loss, the task metrics (accuracy,
         perplexity, BLEU, NLL per step, ...) as `train` reports them.
+
+    Raises:
+        ValueError: the split's labels are hidden (e.g. SST-2's test split
+            from TensorFlow Datasets' GLUE, whose labels are all -1).
 
     Example:
 
@@ -129,10 +199,19 @@ def evaluate(
     if max_batches is not None:
         dataset = dataset.take(max_batches)
     compile_model(model, task, config["training"], "adam", jit_compile=False)
-    metrics = measure(model, task, config, dataset)
-    if max_batches is not None:
-        return metrics
+    metrics = measure(model, task, config, dataset, split=split)
+    if max_examples is None and max_batches is not None:
+        max_examples = max_batches * batch_size
     metrics.update(
-        generation(model, task, config, vectorizer, options, split, data_dir)
+        generation(
+            model,
+            task,
+            config,
+            vectorizer,
+            options,
+            split,
+            data_dir,
+            max_examples=max_examples,
+        )
     )
     return metrics

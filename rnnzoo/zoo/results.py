@@ -12,6 +12,7 @@ that `rnnzoo.zoo.publish` writes and from the configs' `reference:`.
 """
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -40,6 +41,8 @@ LOWER_IS_BETTER = {
 FALLBACK_METRICS = ("exact_match", "accuracy", "bleu", "perplexity", "loss")
 # Shown beside the main metric when a run reports them.
 OTHER_METRICS = ("accuracy", "bleu", "exact_match", "perplexity")
+# Numbers below 10 are printed with this many significant digits.
+SIGNIFICANT_DIGITS = 4
 TASK_TITLES = {
     "text_classification": "Text classification",
     "time_series_classification": "Time-series classification",
@@ -52,19 +55,37 @@ TASK_TITLES = {
 }
 
 
-def _metric_of(config: dict, entry: dict) -> tuple[str, float | None]:
-    """The metric a row shows: the reference's, else the first known."""
+def headline_metric(config: dict, entry: dict) -> tuple[str, str]:
+    """The metric a weights entry is judged by, as its row shows it.
+
+    The metric the config's `reference` names, else the first of
+    `FALLBACK_METRICS` the entry reports.
+
+    Args:
+        config: The zoo config.
+        entry: One of its `weights:` entries.
+
+    Returns:
+        `(name, key)`: the metric's name as the table prints it (e.g.
+        `"negative_log_likelihood"`) and its key in the entry's (and
+        `rnnzoo.evaluate`'s) metrics (`"nll_per_step"`).
+    """
     reference = config.get("reference") or {}
     metrics = entry["metrics"]
     if "metric" in reference:
         name = reference["metric"]
-        key = name if name in metrics else METRIC_KEYS.get(name, name)
-        return name, metrics.get(key)
+        return name, name if name in metrics else METRIC_KEYS.get(name, name)
     for name in FALLBACK_METRICS:
         if name in metrics:
-            return name, metrics[name]
+            return name, name
     name = sorted(metrics)[0]
-    return name, metrics[name]
+    return name, name
+
+
+def _metric_of(config: dict, entry: dict) -> tuple[str, float | None]:
+    """The metric a row shows and its value."""
+    name, key = headline_metric(config, entry)
+    return name, entry["metrics"].get(key)
 
 
 def compare(metric: str, ours: float | None, reference) -> str:
@@ -80,12 +101,39 @@ def compare(metric: str, ours: float | None, reference) -> str:
     return f"**falls short** ({gap:.1f}% {direction})"
 
 
+def rounding(value: float) -> tuple[str, float]:
+    """How the tables print a number: the text, and the unit of its last
+    digit.
+
+    Integers (and whole numbers from 10 up) print whole; other numbers
+    from 10 up print with one decimal, smaller ones with
+    `SIGNIFICANT_DIGITS` significant digits (trailing zeros dropped).
+
+    Args:
+        value: The number.
+
+    Returns:
+        `(text, unit)`: e.g. `("0.9216", 1e-4)` for 0.921622,
+        `("114.7", 0.1)` for 114.701698.
+
+    Example:
+
+    >>> rounding(7.214415)
+    ('7.214', 0.001)
+    """
+    if isinstance(value, int) or (
+        float(value).is_integer() and abs(value) >= 10
+    ):
+        return f"{int(value):,}", 1
+    if abs(value) >= 10:
+        return f"{value:.1f}", 0.1
+    text = f"{value:.{SIGNIFICANT_DIGITS}g}"
+    exponent = math.floor(math.log10(abs(value))) if value else 0
+    return text, 10.0 ** (exponent - SIGNIFICANT_DIGITS + 1)
+
+
 def _number(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, int) or float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:.4g}" if abs(value) < 10 else f"{value:.1f}"
+    return "-" if value is None else rounding(value)[0]
 
 
 def _cell(config: dict) -> str:

@@ -8,16 +8,24 @@ moment it is added):
 * it downloads from a loopback HTTP server serving `hub/` into a fresh
   cache, and reproduces the metrics recorded for a fixed slice of its test
   split (read from `../shared/data`, skipped when that folder is absent);
-* its outputs on fixed inputs match golden values.
+  the slice metrics include the generation metrics (BLEU, exact match)
+  of translators and captioners, scored on the split's first
+  `SLICE_EXAMPLES` examples;
+* its outputs on fixed inputs match golden values: log-probabilities (or
+  logits), compared relatively, so that a model whose probabilities are
+  all tiny cannot pass by outputting zeros; and one perturbed weight makes
+  them fail.
 
 The recorded values live in `pretrained_golden.json`, written once per
 archive by this file itself:
 
-    python tests/zoo/test_pretrained.py --record
+    python tests/zoo/test_pretrained.py --record [--force]
 
-which records entries that are new or whose archive changed. They check
-the published artifact against itself, so they are exact up to float
-round-off (`RTOL`); how good a model is, is the config's `metrics`.
+which records entries that are new or whose archive changed (`--force`:
+every entry). They check the published artifact against itself, so they
+are exact up to float round-off (`RTOL`); how good a model is, is the
+config's `metrics`, which `python -m rnnzoo.zoo.verify` measures again on
+the whole split.
 """
 
 import argparse
@@ -35,6 +43,7 @@ from rnnzoo.training import evaluate
 from rnnzoo.zoo import hub
 from rnnzoo.zoo import publish
 from rnnzoo.zoo import registry
+from rnnzoo.zoo import results
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 HUB_DIR = REPOSITORY / "hub"
@@ -42,9 +51,20 @@ DATA_DIR = REPOSITORY.parent / "shared" / "data"
 GOLDEN_FILE = Path(__file__).with_name("pretrained_golden.json")
 # Batches of the test split in the slice: small, to keep the file fast.
 SLICE_BATCHES = 2
-GOLDEN_COUNT = 5
+# Examples of the test split whose generations (BLEU, exact match) are
+# scored, for translators and captioners.
+SLICE_EXAMPLES = 64
+GOLDEN_COUNT = 8
 RTOL = 1e-4
+# Absolute slack of the slice metrics.
 ATOL = 1e-5
+# Absolute slack of the golden outputs: log-probabilities are far from
+# zero (the test checks it), so the comparison is relative.
+GOLDEN_ATOL = 1e-6
+# Probabilities are clipped to this before their log.
+MIN_PROBABILITY = 1e-30
+# A model's output activations that make its outputs probabilities.
+PROBABILITY_ACTIVATIONS = ("softmax", "sigmoid", "auto")
 # Fixed inputs of models that take raw strings.
 GOLDEN_SENTENCES = [
     "a gripping , funny and moving film .",
@@ -111,13 +131,15 @@ def golden_of(name, entry) -> dict:
 
 def slice_metrics(name, entry) -> dict:
     """The metrics of the downloaded preset on the test split's first
-    `SLICE_BATCHES` batches."""
+    `SLICE_BATCHES` batches, and its generation metrics (BLEU, exact
+    match) on the split's first `SLICE_EXAMPLES` examples."""
     archive = registry.fetch_weights(f"{name}.{entry['tag']}")
     return evaluate(
         str(archive),
         data_dir=str(DATA_DIR),
         split=entry.get("split", "test"),
         max_batches=SLICE_BATCHES,
+        max_examples=SLICE_EXAMPLES,
     )
 
 
@@ -132,8 +154,19 @@ def golden_inputs(model):
     return model.example_inputs(batch_size=2, sequence_length=8, seed=0)
 
 
+def outputs_probabilities(model) -> bool:
+    """Whether `model` outputs probabilities (a softmax or sigmoid head)
+    rather than logits or values."""
+    body = model.model if isinstance(model, TextModel) else model
+    if hasattr(body, "output_activation"):
+        return body.output_activation in PROBABILITY_ACTIVATIONS
+    return getattr(body, "activation", None) in PROBABILITY_ACTIVATIONS
+
+
 def golden_outputs(model) -> np.ndarray:
-    """`GOLDEN_COUNT` numbers spread over the model's first output."""
+    """Up to `GOLDEN_COUNT` numbers spread over the model's first output:
+    log-probabilities (clipped at `MIN_PROBABILITY`) for a model of
+    probabilities, else its outputs (logits) as they are."""
     inputs = golden_inputs(model)
     first = next(iter(inputs.values())) if isinstance(inputs, dict) else inputs
     # One batch: a stateful model takes exactly its own batch size.
@@ -143,8 +176,25 @@ def golden_outputs(model) -> np.ndarray:
     if isinstance(outputs, (list, tuple)):
         outputs = outputs[0]
     flat = np.asarray(outputs, dtype="float64").ravel()
+    if outputs_probabilities(model):
+        flat = np.log(np.clip(flat, MIN_PROBABILITY, None))
     indices = np.linspace(0, flat.size - 1, GOLDEN_COUNT).astype(int)
-    return flat[indices]
+    return flat[np.unique(indices)]
+
+
+def golden_mismatch(model, golden) -> float:
+    """The largest relative difference between `model`'s golden outputs and
+    the recorded `golden` ones."""
+    golden = np.asarray(golden, dtype="float64")
+    return float(np.max(np.abs(golden_outputs(model) - golden) / abs(golden)))
+
+
+def perturb_first_kernel(model, delta: float = 0.1) -> str:
+    """Adds `delta` to every entry of the model's first kernel; returns
+    the kernel's path."""
+    kernel = next(w for w in model.weights if w.path.endswith("kernel"))
+    kernel.assign(kernel.numpy() + delta)
+    return kernel.path
 
 
 def test_every_published_entry_has_an_archive_in_the_manifest():
@@ -191,12 +241,36 @@ def test_downloaded_model_reproduces_its_slice_metrics(hub_server, name, entry):
 
 
 @pytest.mark.parametrize("name, entry", WEIGHTS, ids=IDS)
-def test_downloaded_model_matches_golden_outputs(hub_server, name, entry):
+def test_slice_metrics_include_the_headline_metric(name, entry):
+    """The slice checks what the results table shows, BLEU and exact
+    match of generative models included."""
     golden = golden_of(name, entry)
+    _, key = results.headline_metric(registry.get_config(name), entry)
+    assert key in golden["slice_metrics"], f"{key} not in the slice metrics"
+    assert golden["slice_examples"] == SLICE_EXAMPLES
+
+
+@pytest.mark.parametrize("name, entry", WEIGHTS, ids=IDS)
+def test_downloaded_model_matches_golden_outputs(hub_server, name, entry):
+    golden = np.asarray(golden_of(name, entry)["outputs"])
+    # Values far from zero, or a relative comparison would test nothing.
+    assert np.min(np.abs(golden)) > 100 * GOLDEN_ATOL, golden
     model = rnnzoo.create_model(f"{name}.{entry['tag']}", pretrained=True)
     np.testing.assert_allclose(
-        golden_outputs(model), golden["outputs"], rtol=RTOL, atol=ATOL
+        golden_outputs(model), golden, rtol=RTOL, atol=GOLDEN_ATOL
     )
+
+
+@pytest.mark.parametrize("name, entry", WEIGHTS, ids=IDS)
+def test_golden_outputs_catch_a_perturbed_weight(hub_server, name, entry):
+    golden = golden_of(name, entry)["outputs"]
+    model = rnnzoo.create_model(f"{name}.{entry['tag']}", pretrained=True)
+    assert golden_mismatch(model, golden) <= RTOL
+    path = perturb_first_kernel(model, 0.1)
+    mismatch = golden_mismatch(model, golden)
+    # Far beyond the tolerance: the golden comparison fails (the smallest
+    # change among the published models, sentiment_skip_rnn's, is ~1e-2).
+    assert mismatch > 10 * RTOL, f"{path} + 0.1 changed them by {mismatch}"
 
 
 def record(force: bool = False) -> None:
@@ -215,7 +289,13 @@ def record(force: bool = False) -> None:
         golden[key] = {
             "sha256": entry["sha256"],
             "slice_batches": SLICE_BATCHES,
+            "slice_examples": SLICE_EXAMPLES,
             "slice_metrics": slice_metrics(name, entry),
+            "outputs_are": (
+                "log-probabilities"
+                if outputs_probabilities(model)
+                else "values"
+            ),
             "outputs": golden_outputs(model).tolist(),
         }
         print(f"recorded {key}: {golden[key]['slice_metrics']}")
