@@ -49,6 +49,8 @@ def build_vectorizer(
     level: str | None = None,
     vocabulary_size: int | Mapping[str, int] | None = None,
     standardize=None,
+    characters: bool = False,
+    lowercase: bool = False,
     data_dir=None,
     load_options: Mapping | None = None,
 ) -> Vectorizer | None:
@@ -69,6 +71,13 @@ def build_vectorizer(
         standardize: Text standardization (default
             `lower_and_split_punctuation`; `"lower"` for SST-2, which is
             already tokenized).
+        characters: For tagging, also adapt a vocabulary of the tokens'
+            characters (feature `"characters"`), for `make_pipeline(...,
+            max_word_length=...)`.
+        lowercase: For tagging, lowercase the tokens before their lookup,
+            in adaptation and in every pipeline (the vectorizer keeps the
+            setting): one id for "The" and "the"; their character ids keep
+            the case.
         data_dir: Where the local files are (see `load`).
         load_options: Extra options of `load`.
 
@@ -89,13 +98,23 @@ def build_vectorizer(
     if standardize is None and info is not None:
         standardize = tasks.STANDARDIZE.get(info.name)
     vectorizer = tasks.new_vectorizer(
-        task, inputs, targets, vocabulary_size, standardize
+        task,
+        inputs,
+        targets,
+        vocabulary_size,
+        standardize,
+        characters,
+        lowercase,
     )
     if vectorizer is None:
         return None
     if task == registry.LANGUAGE_MODELLING:
         level = _level(info, level)
-    return vectorizer.adapt(tasks.adaptation_examples(task, examples, level))
+    return vectorizer.adapt(
+        tasks.adaptation_examples(
+            task, examples, level, inputs if characters else None
+        )
+    )
 
 
 def _language_model_pipeline(
@@ -137,6 +156,8 @@ def make_pipeline(
     cache: bool | str = True,
     bptt: int = 35,
     level: str | None = None,
+    max_word_length: int | None = None,
+    lowercase: bool | None = None,
     data_dir=None,
     load_options: Mapping | None = None,
 ) -> tf.data.Dataset:
@@ -147,7 +168,9 @@ def make_pipeline(
 
     * `text_classification`: `(token_ids (B, T), labels (B,))`;
     * `time_series_classification`: `(features (B, T, F), labels (B,))`;
-    * `tagging`: `(token_ids (B, T), tag_ids (B, T))`;
+    * `tagging`: `(token_ids (B, T), tag_ids (B, T))`; with
+      `max_word_length`, `({"token_ids": (B, T), "character_ids": (B, T,
+      max_word_length)}, tag_ids (B, T))`;
     * `translation`: `({"source": (B, S), "target_in": (B, T)},
       target_out (B, T))`;
     * `captioning`: `({"image": (B, H, W, C), "caption_in": (B, T)},
@@ -198,6 +221,12 @@ def make_pipeline(
         bptt: Window length, for language modelling.
         level: `"word"` or `"character"`, for language modelling of a
             `tf.data.Dataset`.
+        max_word_length: For tagging, also give each token's first
+            `max_word_length` character ids (0-padded), from a vectorizer
+            built with `characters=True`.
+        lowercase: Whether the vectorizer lowercases the tokens, as it was
+            built (`build_vectorizer(..., lowercase=True)`): it does so by
+            itself; a value that says otherwise is an error.
         data_dir: Where the local files are (see `load`).
         load_options: Extra options of `load` (e.g. `{"seed": 1}`).
 
@@ -235,6 +264,17 @@ def make_pipeline(
             f"split: vectorizer = rnnzoo.data.build_vectorizer({name!r}, "
             "...), then make_pipeline(..., vectorizer=vectorizer)."
         )
+    if max_word_length is not None:
+        _check_characters(task, vectorizer, max_word_length)
+    if lowercase is not None and vectorizer is not None:
+        lowercased = inputs in vectorizer.lowercase
+        if bool(lowercase) != lowercased:
+            raise ValueError(
+                f"The vectorizer {'does' if lowercased else 'does not'} "
+                f"lowercase {inputs!r}, got lowercase={lowercase!r}: pass "
+                "a vectorizer built with build_vectorizer(..., "
+                f"lowercase={bool(lowercase)})"
+            )
     if task == registry.LANGUAGE_MODELLING:
         if buckets is not None or sequence_length is not None:
             raise ValueError(
@@ -261,7 +301,7 @@ def make_pipeline(
             f"{examples.element_spec[inputs].shape}"
         )
     format_fn, length_fn = tasks.formatter(
-        task, vectorizer, inputs, targets, max_length
+        task, vectorizer, inputs, targets, max_length, max_word_length
     )
     prepared = examples.map(format_fn, num_parallel_calls=AUTOTUNE)
     prepared = cache_and_shuffle(
@@ -276,6 +316,29 @@ def make_pipeline(
         drop_remainder=drop_remainder,
     )
     return batches.prefetch(AUTOTUNE)
+
+
+def _check_characters(task, vectorizer, max_word_length):
+    if task != registry.TAGGING:
+        raise ValueError(
+            f"Character ids (`max_word_length`) are for tagging, got a "
+            f"{task} pipeline with max_word_length={max_word_length!r}"
+        )
+    if (
+        isinstance(max_word_length, bool)
+        or not isinstance(max_word_length, int)
+        or max_word_length < 1
+    ):
+        raise ValueError(
+            "`max_word_length` must be a positive integer or None, got "
+            f"max_word_length={max_word_length!r}"
+        )
+    if tasks.CHARACTERS_FEATURE not in vectorizer.features:
+        raise ValueError(
+            "Character ids need a vectorizer with a character vocabulary: "
+            "build_vectorizer(..., characters=True); got one with features "
+            f"{vectorizer.features}"
+        )
 
 
 @dataclasses.dataclass
@@ -309,10 +372,17 @@ def make_pipelines(
     vocabulary_size: int | Mapping[str, int] | None = None,
     data_dir=None,
     load_options: Mapping | None = None,
+    validation_fraction: float | None = None,
     **pipeline_options,
 ) -> TaskData:
     """Builds a vectorizer on the training split (unless given) and the
     pipelines of `splits` (default: all the dataset's splits).
+
+    A dataset without a validation split (e.g. `japanese_vowels`) gets one
+    with `validation_fraction`: that share of the training split, held out
+    after a shuffle seeded by `pipeline_options["seed"]`, so that the
+    test split is never looked at while choosing epochs or
+    hyperparameters.
 
     Args:
         name: A registered dataset name, as a zoo config's `data.dataset`.
@@ -323,9 +393,14 @@ def make_pipelines(
         vocabulary_size: See `build_vectorizer`.
         data_dir: Where the local files are.
         load_options: Extra options of `load`.
+        validation_fraction: Float in `(0, 1)`: hold out this share of
+            the training split as the validation split, where the
+            dataset has none. Ignored where it has one.
         **pipeline_options: Passed to `make_pipeline` (`buckets`,
             `sequence_length`, `drop_remainder`, `bptt`, `inputs`,
-            `targets`, ...).
+            `targets`, `max_word_length`, `lowercase`, ...); with
+            `max_word_length` the vectorizer also gets a character
+            vocabulary, with `lowercase` it lowercases the tokens.
 
     Returns:
         A `TaskData`; `task_data["train"]` is the training pipeline.
@@ -339,19 +414,39 @@ def make_pipelines(
     ...           validation_data=task_data["validation"])
     """
     info = registry.dataset_info(name)
-    splits = list(splits or info.splits)
+    sources = {split: name for split in info.splits}
+    if validation_fraction and "validation" not in info.splits:
+        sources.update(
+            hold_out_validation(
+                registry.load(name, "train", data_dir, **(load_options or {})),
+                validation_fraction,
+                seed=pipeline_options.get("seed") or 0,
+                name=name,
+            )
+        )
+    splits = [registry.normalize_split(s) for s in splits or sources]
+    if any(not isinstance(source, str) for source in sources.values()):
+        # Held-out examples are a tf.data.Dataset, which says no task.
+        pipeline_options.setdefault("task", info.task)
+        if info.level is not None:
+            pipeline_options.setdefault("level", info.level)
     if vectorizer is None:
         vectorizer = build_vectorizer(
-            name,
+            sources["train"],
+            task=pipeline_options.get("task"),
             inputs=pipeline_options.get("inputs"),
             targets=pipeline_options.get("targets"),
+            level=pipeline_options.get("level"),
             vocabulary_size=vocabulary_size,
+            standardize=tasks.STANDARDIZE.get(name),
+            characters=pipeline_options.get("max_word_length") is not None,
+            lowercase=bool(pipeline_options.get("lowercase")),
             data_dir=data_dir,
             load_options=load_options,
         )
     datasets = {
-        registry.normalize_split(split): make_pipeline(
-            name,
+        split: make_pipeline(
+            sources.get(split, name),
             split,
             batch_size,
             vectorizer=vectorizer,
@@ -362,3 +457,40 @@ def make_pipelines(
         for split in splits
     }
     return TaskData(name, info.task, datasets, vectorizer)
+
+
+def hold_out_validation(
+    examples: tf.data.Dataset, fraction: float, seed: int = 0, name="data"
+) -> dict:
+    """Splits a training split into `{"train", "validation"}`: a seeded
+    shuffle, then the last `fraction` of the examples held out (the same
+    ones on every pass).
+
+    Example:
+
+    >>> parts = hold_out_validation(tf.data.Dataset.range(10), 0.2)
+    >>> [int(parts[s].cardinality()) for s in ("train", "validation")]
+    [8, 2]
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(
+            "`validation_fraction` must be a float in (0, 1), got "
+            f"validation_fraction={fraction!r}"
+        )
+    count = int(examples.cardinality())
+    if count < 0:
+        count = sum(1 for _ in examples)
+    held_out = int(round(count * fraction))
+    if not 0 < held_out < count:
+        raise ValueError(
+            f"Cannot hold out {fraction:.0%} of {name}'s {count} training "
+            "examples for validation: it has no validation split and too "
+            "few examples"
+        )
+    examples = examples.shuffle(
+        count, seed=seed, reshuffle_each_iteration=False
+    )
+    return {
+        "train": examples.skip(held_out),
+        "validation": examples.take(held_out),
+    }

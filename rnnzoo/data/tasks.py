@@ -27,8 +27,13 @@ DEFAULT_FEATURES = {
     registry.FORECASTING: ("series", "target"),
 }
 # The standardization of datasets whose text is already tokenized.
-STANDARDIZE = {"sst2": "lower"}
+STANDARDIZE = {"sst2": "lower", "sst2_phrases": "lower", "sst_trees": "lower"}
 LANGUAGE_MODEL_FEATURE = "tokens"
+# The vectorizer feature of a tagger's characters, and the input names of
+# a tagger with character features (`rnnzoo.models.SequenceTagger`).
+CHARACTERS_FEATURE = "characters"
+TOKEN_IDS = "token_ids"
+CHARACTER_IDS = "character_ids"
 
 
 def resolve_task(data, task: str | None):
@@ -81,7 +86,13 @@ def _size(vocabulary_size, feature):
 
 
 def new_vectorizer(
-    task, inputs, targets, vocabulary_size=None, standardize=None
+    task,
+    inputs,
+    targets,
+    vocabulary_size=None,
+    standardize=None,
+    characters: bool = False,
+    lowercase: bool = False,
 ) -> Vectorizer | None:
     """An unadapted vectorizer for a task, or `None` if it has no strings.
 
@@ -90,19 +101,32 @@ def new_vectorizer(
             `None` keeps every token of the training split.
         standardize: The text standardization (default
             `lower_and_split_punctuation`).
+        characters: For tagging, also a lookup of the tokens' characters
+            (feature `CHARACTERS_FEATURE`).
+        lowercase: For tagging, lowercase the tokens before their lookup
+            (their characters keep their case).
     """
+    for name, value in (("characters", characters), ("lowercase", lowercase)):
+        if value and task != registry.TAGGING:
+            raise ValueError(
+                f"`{name}` applies to tagging, got {name}=True for a "
+                f"{task} task"
+            )
     text = {} if standardize is None else {"standardize": standardize}
     if task == registry.TEXT_CLASSIFICATION:
         size = _size(vocabulary_size, inputs)
         return Vectorizer({inputs: text_vectorization(size, **text)})
     if task == registry.TAGGING:
         tags = UPOS_TAGS if targets == "upos" else None
-        return Vectorizer(
-            {
-                inputs: token_lookup(_size(vocabulary_size, inputs)),
-                targets: token_lookup(vocabulary=tags),
-            }
-        )
+        lookups = {
+            inputs: token_lookup(_size(vocabulary_size, inputs)),
+            targets: token_lookup(vocabulary=tags),
+        }
+        if characters:
+            lookups[CHARACTERS_FEATURE] = token_lookup(
+                _size(vocabulary_size, CHARACTERS_FEATURE)
+            )
+        return Vectorizer(lookups, lowercase=[inputs] if lowercase else None)
     if task == registry.TRANSLATION:
         return Vectorizer(
             {
@@ -127,16 +151,52 @@ def new_vectorizer(
     return None
 
 
-def adaptation_examples(task, examples, level=None):
+def adaptation_examples(task, examples, level=None, inputs=None):
     """The examples a task's vectorizer adapts on (for language models, each
-    text's tokens)."""
+    text's tokens; for taggers, with `inputs` given, the characters of those
+    tokens are added as `CHARACTERS_FEATURE`)."""
     if task == registry.LANGUAGE_MODELLING:
         return examples.map(
             lambda example: {
                 LANGUAGE_MODEL_FEATURE: tokenize(example["text"], level)
             }
         )
+    if task == registry.TAGGING and inputs is not None:
+        return examples.map(
+            lambda example: {
+                **example,
+                CHARACTERS_FEATURE: tf.strings.unicode_split(
+                    example[inputs], "UTF-8"
+                ).flat_values,
+            }
+        )
     return examples
+
+
+def character_ids(vectorizer, tokens, max_word_length: int):
+    """The character ids of each token, `(steps, max_word_length)` int32:
+    the first `max_word_length` characters (Unicode code points) of each
+    token looked up in the vectorizer's `CHARACTERS_FEATURE`, 0-padded.
+
+    Example:
+
+    >>> vectorizer = new_vectorizer(
+    ...     registry.TAGGING, "tokens", "upos", characters=True)
+    >>> examples = tf.data.Dataset.from_tensor_slices(
+    ...     {"tokens": [["ab", "ba"]], "upos": [["X", "X"]]})
+    >>> vectorizer = vectorizer.adapt(
+    ...     adaptation_examples(registry.TAGGING, examples, inputs="tokens"))
+    >>> vectorizer.vocabulary(CHARACTERS_FEATURE)
+    ['', '[UNK]', 'b', 'a']
+    >>> character_ids(vectorizer, tf.constant(["abc", "b"]), 2).numpy()
+    array([[3, 2],
+           [2, 0]], dtype=int32)
+    """
+    characters = tf.strings.unicode_split(tokens, "UTF-8")
+    ids = characters.with_flat_values(
+        vectorizer.vectorize(CHARACTERS_FEATURE, characters.flat_values)
+    )
+    return ids.to_tensor(shape=[None, max_word_length])
 
 
 def _truncate(values, length):
@@ -167,16 +227,34 @@ def _as_float(values):
     return tf.cast(values, tf.float32)
 
 
-def formatter(task, vectorizer, inputs, targets, max_length):
+def _token_steps(x, y):
+    if isinstance(x, dict):
+        x = x[TOKEN_IDS]
+    return tf.shape(x)[0]
+
+
+def formatter(
+    task, vectorizer, inputs, targets, max_length, max_word_length=None
+):
     """`(format_fn, length_fn)`: `format_fn(example)` gives the model's
     `(inputs, targets[, sample_weights])`; `length_fn(*element)` its length
-    in steps, for bucketing."""
+    in steps, for bucketing. With `max_word_length` (tagging), the inputs
+    are `{TOKEN_IDS: ids, CHARACTER_IDS: character_ids(...)}`."""
     if task in (registry.TEXT_CLASSIFICATION, registry.TAGGING):
 
         def format_tokens(example):
             ids = _truncate(
                 vectorizer.vectorize(inputs, example[inputs]), max_length
             )
+            if max_word_length is not None:
+                ids = {
+                    TOKEN_IDS: ids,
+                    CHARACTER_IDS: character_ids(
+                        vectorizer,
+                        _truncate(example[inputs], max_length),
+                        max_word_length,
+                    ),
+                }
             if task == registry.TAGGING:
                 target = _truncate(
                     vectorizer.vectorize(targets, example[targets]),
@@ -186,7 +264,7 @@ def formatter(task, vectorizer, inputs, targets, max_length):
                 target = tf.cast(example[targets], tf.int32)
             return ids, target
 
-        return format_tokens, lambda x, y: tf.shape(x)[0]
+        return format_tokens, _token_steps
     if task == registry.TIME_SERIES_CLASSIFICATION:
 
         def format_series(example):

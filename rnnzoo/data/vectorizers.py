@@ -106,6 +106,9 @@ class Vectorizer:
         reserved_tokens: Feature name to tokens put first in its vocabulary
             after adaptation (`[start]` and `[end]` of a decoder's target),
             ids 2, 3, ...; they count within the layer's `max_tokens`.
+        lowercase: Features whose strings are lowercased (Unicode-aware)
+            before adaptation and lookup, e.g. a tagger's tokens, so that
+            "The" and "the" share an id.
 
     Example:
 
@@ -122,6 +125,7 @@ class Vectorizer:
         self,
         lookups: Mapping[str, keras.layers.Layer],
         reserved_tokens: Mapping[str, Sequence[str]] | None = None,
+        lowercase: Sequence[str] | None = None,
     ):
         for feature, layer in lookups.items():
             if not isinstance(
@@ -138,11 +142,19 @@ class Vectorizer:
                 f"reserved_tokens names features without a lookup: "
                 f"{sorted(unknown)}"
             )
+        unknown = set(lowercase or ()) - set(lookups)
+        if unknown:
+            raise ValueError(
+                f"lowercase names features without a lookup: {sorted(unknown)}"
+            )
         self.lookups = dict(lookups)
         self.reserved_tokens = {
             feature: list(tokens)
             for feature, tokens in (reserved_tokens or {}).items()
         }
+        self.lowercase = [
+            feature for feature in lookups if feature in (lowercase or ())
+        ]
 
     @property
     def features(self) -> list[str]:
@@ -164,7 +176,9 @@ class Vectorizer:
         for feature, layer in self.lookups.items():
             if layer.get_config().get("vocabulary") is not None:
                 continue
-            values = examples.map(lambda example, f=feature: example[f])
+            values = examples.map(
+                lambda example, f=feature: self.standardize(f, example[f])
+            )
             if isinstance(layer, keras.layers.TextVectorization):
                 values = values.batch(batch_size)
             else:
@@ -185,8 +199,16 @@ class Vectorizer:
             for feature, value in example.items()
         }
 
+    def standardize(self, feature: str, values):
+        """`values` lowercased if `feature` is one of `lowercase`, else
+        as they are."""
+        if feature in self.lowercase:
+            return tf.strings.lower(values, encoding="utf-8")
+        return values
+
     def vectorize(self, feature: str, values):
         """int32 ids of `values` (a text, or a sequence of tokens)."""
+        values = self.standardize(feature, values)
         return tf.cast(self.lookups[feature](values), tf.int32)
 
     def vocabulary(self, feature: str) -> list[str]:
@@ -224,6 +246,7 @@ class Vectorizer:
                 for feature, layer in self.lookups.items()
             },
             "reserved_tokens": self.reserved_tokens,
+            "lowercase": list(self.lowercase),
         }
 
     @classmethod
@@ -232,7 +255,9 @@ class Vectorizer:
             feature: keras.saving.deserialize_keras_object(layer_config)
             for feature, layer_config in config["lookups"].items()
         }
-        return cls(lookups, config.get("reserved_tokens"))
+        return cls(
+            lookups, config.get("reserved_tokens"), config.get("lowercase")
+        )
 
     def save_assets(self, directory) -> None:
         """Writes the configuration and each vocabulary into `directory`.

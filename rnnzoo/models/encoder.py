@@ -313,6 +313,53 @@ def recurrent_encoder(
         mask_value=mask_value,
         sequence_length=sequence_length,
     )
+    return inputs, *stack_recurrent_layers(
+        features,
+        cell=cell,
+        units=units,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        residual=residual,
+        dropout=dropout,
+        recurrent_dropout=recurrent_dropout,
+        cell_kwargs=cell_kwargs,
+        return_first_layer=return_first_layer,
+    )
+
+
+def stack_recurrent_layers(
+    features,
+    cell: str,
+    units: int,
+    num_layers: int = 1,
+    bidirectional: bool = False,
+    residual: bool = False,
+    dropout: float = 0.0,
+    recurrent_dropout: float = 0.0,
+    cell_kwargs: dict | None = None,
+    return_first_layer: bool = False,
+) -> tuple:
+    """Puts the recurrent stack of `recurrent_encoder` on `features`, for
+    an architecture that builds its own input (e.g. words and their
+    characters).
+
+    Args:
+        features: The `(batch, steps, width)` features, with their mask.
+        cell, units, num_layers, bidirectional, residual, dropout,
+            recurrent_dropout, cell_kwargs, return_first_layer: As in
+            `recurrent_encoder`.
+
+    Returns:
+        `(sequence,)`, or with `return_first_layer=True` `(sequence,
+        first_sequence)`.
+
+    Example:
+
+    >>> inputs = keras.Input((None, 3))
+    >>> (sequence,) = stack_recurrent_layers(inputs, "gru", 4, num_layers=2)
+    >>> sequence.shape
+    (None, None, 4)
+    """
     stack_arguments = dict(
         cell=cell,
         units=units,
@@ -326,7 +373,7 @@ def recurrent_encoder(
         stack = RecurrentStack(
             num_layers=num_layers, name="recurrent_stack", **stack_arguments
         )
-        return inputs, stack(features)
+        return (stack(features),)
     first_stack = RecurrentStack(
         num_layers=1, name="recurrent_stack", **stack_arguments
     )
@@ -339,4 +386,4 @@ def recurrent_encoder(
             **stack_arguments,
         )
         sequence = upper_stack(first_sequence)
-    return inputs, sequence, first_sequence
+    return sequence, first_sequence

@@ -486,7 +486,12 @@ class LanguageModel(GenerativeModel):
     def default_loss(self):
         from_logits = self.activation is None
         if self.multi_hot:
-            return keras.losses.BinaryCrossentropy(from_logits=from_logits)
+            # Padded frames weigh 0; the mean must be over the real frames
+            # only, so that `input_dim` times the loss is the NLL per step
+            # (Keras's default divides by every frame, padded ones too).
+            return keras.losses.BinaryCrossentropy(
+                from_logits=from_logits, reduction="mean_with_sample_weight"
+            )
         return keras.losses.SparseCategoricalCrossentropy(
             from_logits=from_logits
         )

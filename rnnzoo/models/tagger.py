@@ -3,141 +3,20 @@ entity recognition, frame labelling), with optional auxiliary language
 modelling heads (Rei 2017)."""
 
 import keras
-from keras import ops
+import numpy as np
 
 from rnnzoo.models.arguments import check_choice
 from rnnzoo.models.arguments import check_positive_integer
 from rnnzoo.models.base import RecurrentModel
+from rnnzoo.models.characters import CHARACTER_IDS
+from rnnzoo.models.characters import TOKEN_IDS
+from rnnzoo.models.characters import check_character_arguments
+from rnnzoo.models.characters import word_and_character_input
 from rnnzoo.models.encoder import SplitDirections
 from rnnzoo.models.encoder import recurrent_encoder
-
-DIRECTIONS = ("forward", "backward")
-
-
-@keras.saving.register_keras_serializable(package="rnnzoo")
-class LanguageModelHead(keras.layers.Layer):
-    """A per-step softmax over the vocabulary that predicts a neighbour.
-
-    `direction="forward"` predicts the next token from forward states,
-    `"backward"` the previous token from backward states. The output mask
-    keeps only the steps that have that neighbour: a step and its next (or
-    previous) step must both be unmasked, so the loss and metrics skip the
-    sequence ends as well as the padding.
-
-    Args:
-        vocab_size: Positive integer, the number of token ids.
-        direction: `"forward"` (next token) or `"backward"` (previous
-            token).
-        kernel_initializer: Initializer of `kernel`.
-        bias_initializer: Initializer of `bias`.
-        **kwargs: Arguments of `keras.layers.Layer`.
-
-    Call arguments:
-        inputs: A 3D tensor `(batch, steps, features)`.
-        mask: Optional boolean `(batch, steps)`.
-
-    Returns:
-        Probabilities `(batch, steps, vocab_size)`.
-
-    Example:
-
-    >>> head = LanguageModelHead(10, direction="forward")
-    >>> head(np.zeros((2, 5, 4), "float32")).shape
-    (2, 5, 10)
-    """
-
-    def __init__(
-        self,
-        vocab_size: int,
-        direction: str = "forward",
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        **kwargs,
-    ):
-        check_positive_integer("vocab_size", vocab_size)
-        check_choice("direction", direction, DIRECTIONS)
-        super().__init__(**kwargs)
-        self.vocab_size = vocab_size
-        self.direction = direction
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.supports_masking = True
-
-    def build(self, inputs_shape):
-        self.kernel = self.add_weight(
-            shape=(inputs_shape[-1], self.vocab_size),
-            name="kernel",
-            initializer=self.kernel_initializer,
-        )
-        self.bias = self.add_weight(
-            shape=(self.vocab_size,),
-            name="bias",
-            initializer=self.bias_initializer,
-        )
-        self.built = True
-
-    def call(self, inputs):
-        return ops.softmax(ops.matmul(inputs, self.kernel) + self.bias)
-
-    def compute_output_shape(self, inputs_shape):
-        return tuple(inputs_shape[:-1]) + (self.vocab_size,)
-
-    def compute_mask(self, inputs, mask=None):
-        if mask is None:
-            return None
-        mask = ops.cast(mask, "bool")
-        edge = ops.zeros_like(mask[:, :1])
-        if self.direction == "forward":
-            neighbour = ops.concatenate([mask[:, 1:], edge], axis=1)
-        else:
-            neighbour = ops.concatenate([edge, mask[:, :-1]], axis=1)
-        return ops.logical_and(mask, neighbour)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "vocab_size": self.vocab_size,
-            "direction": self.direction,
-            "kernel_initializer": keras.initializers.serialize(
-                self.kernel_initializer
-            ),
-            "bias_initializer": keras.initializers.serialize(
-                self.bias_initializer
-            ),
-        }
-
-
-def language_model_targets(token_ids, bidirectional: bool = True) -> dict:
-    """The targets of a tagger's language modelling heads.
-
-    Args:
-        token_ids: Int `(..., steps)` token ids, 0 for padding.
-        bidirectional: Whether to include `"previous_token"`.
-
-    Returns:
-        A dict of int32 tensors: `"next_token"`, the ids shifted one step
-        left, and with `bidirectional=True` `"previous_token"`, shifted one
-        step right; 0 where there is no neighbour (those steps are masked
-        anyway).
-
-    Example:
-
-    >>> targets = language_model_targets(np.array([[4, 5, 6, 0]]))
-    >>> keras.ops.convert_to_numpy(targets["next_token"])
-    array([[5, 6, 0, 0]], dtype=int32)
-    >>> keras.ops.convert_to_numpy(targets["previous_token"])
-    array([[0, 4, 5, 6]], dtype=int32)
-    """
-    token_ids = ops.convert_to_tensor(token_ids, dtype="int32")
-    edge = ops.zeros_like(token_ids[..., :1])
-    targets = {
-        "next_token": ops.concatenate([token_ids[..., 1:], edge], axis=-1)
-    }
-    if bidirectional:
-        targets["previous_token"] = ops.concatenate(
-            [edge, token_ids[..., :-1]], axis=-1
-        )
-    return targets
+from rnnzoo.models.encoder import stack_recurrent_layers
+from rnnzoo.models.language_model_heads import LanguageModelHead
+from rnnzoo.models.language_model_heads import language_model_targets
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -148,6 +27,18 @@ class SequenceTagger(RecurrentModel):
     inputs -> embedding (tokens) -> RecurrentStack -> dropout
            -> Dense(num_tags) at every step ("tags")
     ```
+
+    With `character_vocab_size`, each word is also read by its characters
+    (Plank et al. 2016, "Multilingual part-of-speech tagging with
+    bidirectional LSTM models"): a `CharacterWordEncoder` (character
+    embeddings, a convolution and max pooling over each word) gives
+    `character_filters` features per word, concatenated with the word's
+    embedding before the recurrent stack, so that words the vocabulary
+    does not know are still tagged by their spelling (suffixes,
+    capitals, digits, hyphens). The inputs are then a dict,
+    `{"token_ids": (batch, steps), "character_ids": (batch, steps,
+    max_word_length)}`, character id 0 for padding (as
+    `rnnzoo.data.make_pipeline(..., max_word_length=...)` gives them).
 
     Padding does not count: with token inputs and `mask_zero=True` (or
     feature inputs and `mask_value`), the mask reaches the per-step output,
@@ -209,6 +100,22 @@ class SequenceTagger(RecurrentModel):
         activation: `"softmax"` (default) or `None` for logits.
         language_model_heads: Whether to add the auxiliary next-token (and
             previous-token) heads. Needs token inputs with `mask_zero=True`.
+        character_vocab_size: Number of character ids, padding and `[UNK]`
+            included, to read each word's characters too; `None` or 0
+            (default) for token ids alone. Needs `vocab_size`.
+        character_embedding_dim: Width of a character's embedding.
+            Default 32.
+        character_filters: Number of character convolution filters, the
+            width of the character features of a word. Default 64.
+        character_kernel_size: Characters per convolution window.
+            Default 3.
+        max_word_length: Fixed number of characters per word, or `None`
+            (default) for any.
+        word_dropout: Float in `[0, 1)`, with character features: in
+            training, the probability that a known word's id becomes
+            `[UNK]` (id 1), so that the tagger learns to tag words by
+            their characters, as it must for words its vocabulary lacks.
+            Default 0.
         **kwargs: Arguments of `keras.Model` (`name`, `trainable`).
 
     Example:
@@ -218,6 +125,16 @@ class SequenceTagger(RecurrentModel):
     >>> tagger.compile()
     >>> tagger.predict(np.array([[3, 4, 5, 0]]), verbose=0).shape
     (1, 4, 4)
+
+    With character features:
+
+    >>> tagger = SequenceTagger(num_tags=4, vocab_size=50, units=8,
+    ...                         character_vocab_size=20, max_word_length=5)
+    >>> tagger.compile()
+    >>> tagger.predict({"token_ids": np.array([[3, 4, 0]]),
+    ...                 "character_ids": np.ones((1, 3, 5), "int32")},
+    ...                verbose=0).shape
+    (1, 3, 4)
     """
 
     def __init__(
@@ -239,10 +156,25 @@ class SequenceTagger(RecurrentModel):
         sequence_length: int | None = None,
         activation: str | None = "softmax",
         language_model_heads: bool = False,
+        character_vocab_size: int | None = None,
+        character_embedding_dim: int = 32,
+        character_filters: int = 64,
+        character_kernel_size: int = 3,
+        max_word_length: int | None = None,
+        word_dropout: float = 0.0,
         **kwargs,
     ):
         check_positive_integer("num_tags", num_tags)
         check_choice("activation", activation, ("softmax", None))
+        character_arguments = dict(
+            character_vocab_size=character_vocab_size,
+            character_embedding_dim=character_embedding_dim,
+            character_filters=character_filters,
+            character_kernel_size=character_kernel_size,
+            max_word_length=max_word_length,
+            word_dropout=word_dropout,
+        )
+        check_character_arguments(**character_arguments, vocab_size=vocab_size)
         if language_model_heads and vocab_size is None:
             raise ValueError(
                 "`language_model_heads=True` predicts tokens, so it needs "
@@ -273,9 +205,30 @@ class SequenceTagger(RecurrentModel):
             mask_value=mask_value,
             sequence_length=sequence_length,
         )
-        inputs, sequence, first_sequence = recurrent_encoder(
-            **encoder_arguments, return_first_layer=True
-        )
+        if character_vocab_size:
+            inputs, features = word_and_character_input(
+                vocab_size=vocab_size,
+                embedding_dim=embedding_dim or units,
+                mask_zero=mask_zero,
+                sequence_length=sequence_length,
+                **character_arguments,
+            )
+            sequence, first_sequence = stack_recurrent_layers(
+                features,
+                cell=cell,
+                units=units,
+                num_layers=num_layers,
+                bidirectional=bidirectional,
+                residual=residual,
+                dropout=dropout,
+                recurrent_dropout=recurrent_dropout,
+                cell_kwargs=cell_kwargs,
+                return_first_layer=True,
+            )
+        else:
+            inputs, sequence, first_sequence = recurrent_encoder(
+                **encoder_arguments, return_first_layer=True
+            )
         head_dropout = None
         if dropout > 0.0:
             head_dropout = keras.layers.Dropout(dropout, name="head_dropout")
@@ -319,6 +272,7 @@ class SequenceTagger(RecurrentModel):
             **encoder_arguments,
             activation=activation,
             language_model_heads=language_model_heads,
+            **character_arguments,
         )
 
     @property
@@ -332,12 +286,34 @@ class SequenceTagger(RecurrentModel):
             keys.append("previous_token")
         return keys
 
+    def example_inputs(
+        self, batch_size: int = 2, sequence_length: int = 6, seed: int = 0
+    ):
+        """A random batch the tagger accepts (see
+        `RecurrentModel.example_inputs`); with character features, a dict
+        that adds random `"character_ids"` (`max_word_length`, else 8, per
+        word)."""
+        token_ids = super().example_inputs(batch_size, sequence_length, seed)
+        if not self.character_vocab_size:
+            return token_ids
+        rng = np.random.default_rng(seed)
+        characters = self.max_word_length or 8
+        character_ids = rng.integers(
+            1,
+            self.character_vocab_size,
+            size=token_ids.shape + (characters,),
+        ).astype("int32")
+        return {TOKEN_IDS: token_ids, CHARACTER_IDS: character_ids}
+
     def training_targets(self, token_ids, tags):
         """The `y` for `fit()`/`evaluate()`: `tags`, or with language
         modelling heads a dict that adds their targets (see
-        `language_model_targets`)."""
+        `language_model_targets`). `token_ids` may be the dict of inputs
+        of a tagger with character features."""
         if not self.language_model_heads:
             return tags
+        if isinstance(token_ids, dict):
+            token_ids = token_ids[TOKEN_IDS]
         return {
             "tags": tags,
             **language_model_targets(token_ids, self.bidirectional),

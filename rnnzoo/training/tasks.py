@@ -56,6 +56,9 @@ INPUT_ALIASES = {
 }
 DEFAULT_BPTT = 35
 DEFAULT_GENERATION_LENGTH = 50
+# Characters per word of a tagger with character features that does not
+# fix `max_word_length` (99.9% of UD English EWT words are shorter).
+DEFAULT_MAX_WORD_LENGTH = 20
 
 
 def task_of(config: dict) -> str:
@@ -76,10 +79,19 @@ def pipeline_options(
     (`inputs`, `targets`, `bptt`, `level`, `cache`, ...). Language models
     read `bptt` from there or from `data.sequence_length` and drop the
     last, shorter window; `static=True` (TPUs) drops partial batches too.
+    A tagger with character features (`character_vocab_size`) gets
+    character ids of its `max_word_length` (default
+    `DEFAULT_MAX_WORD_LENGTH`).
     """
     data = config["data"]
     options = dict(data.get("preprocessing") or {})
     options.pop("load_options", None)
+    arguments = config["architecture"]["arguments"]
+    if task == TAGGING and arguments.get("character_vocab_size"):
+        options.setdefault(
+            "max_word_length",
+            arguments.get("max_word_length") or DEFAULT_MAX_WORD_LENGTH,
+        )
     if task == LANGUAGE_MODELLING:
         options.setdefault("bptt", data.get("sequence_length") or DEFAULT_BPTT)
         options["drop_remainder"] = True
@@ -139,11 +151,16 @@ def data_arguments(
     if task == TEXT_CLASSIFICATION:
         return {"vocab_size": vectorizer.vocabulary_size(features[0])}
     if task == TAGGING:
-        inputs, targets = features
-        return {
+        inputs, targets = features[:2]
+        found = {
             "vocab_size": vectorizer.vocabulary_size(inputs),
             "num_tags": vectorizer.vocabulary_size(targets),
         }
+        if data_tasks.CHARACTERS_FEATURE in features:
+            found["character_vocab_size"] = vectorizer.vocabulary_size(
+                data_tasks.CHARACTERS_FEATURE
+            )
+        return found
     if task in GENERATION_TASKS:
         targets = features[-1]
         found = {
@@ -274,9 +291,15 @@ def compile_arguments(task: str, model) -> dict:
             ],
         }
     if task == MUSIC_MODELLING:
+        # Keras hands sample weights (0 on padded frames) to
+        # `weighted_metrics` only: under `metrics` the NLL would average
+        # the padded frames too.
         return {
             "loss": model.default_loss(),
-            "metrics": [NegativeLogLikelihoodPerStep(from_logits=from_logits)],
+            "metrics": [],
+            "weighted_metrics": [
+                NegativeLogLikelihoodPerStep(from_logits=from_logits)
+            ],
         }
     raise ValueError(
         f"No training recipe for task {task!r}; known tasks: "
@@ -379,7 +402,7 @@ def synthetic_batch(
     if task == FORECASTING:
         return x, rng.normal(size=(batch, model.output_dim)).astype("float32")
     if task == TAGGING:
-        tags = rng.integers(1, model.num_tags, (batch, x.shape[1]))
+        tags = rng.integers(1, model.num_tags, (batch, first.shape[1]))
         return x, model.training_targets(x, tags.astype("int32"))
     if task in GENERATION_TASKS:
         names = INPUT_ALIASES["decoder_inputs"]

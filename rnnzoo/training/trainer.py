@@ -35,6 +35,7 @@ from rnnzoo.training import callbacks as run_callbacks
 from rnnzoo.training import export
 from rnnzoo.training import strategies
 from rnnzoo.training import tasks
+from rnnzoo.training.evaluation import check_labels_visible
 from rnnzoo.training.evaluation import generation
 from rnnzoo.training.evaluation import measure
 from rnnzoo.training.evaluation import stateful
@@ -256,6 +257,7 @@ def train(
         vocabulary_size=config["data"].get("vocabulary_size"),
         data_dir=data_dir,
         load_options=tasks.load_options(config),
+        validation_fraction=config["data"].get("validation_fraction"),
         **options,
     )
     arguments = {
@@ -275,6 +277,10 @@ def train(
             splits = {k: _shard_by_data(v) for k, v in splits.items()}
         train_data = splits["train"]
         validation = splits.get("validation")
+        split = "test" if "test" in splits else "validation"
+        # Hidden test labels would make the final measurement meaningless:
+        # fail before training, not after.
+        check_labels_visible(task, config, splits[split], split)
         with strategy.scope():
             learning_rate = learning_rate_schedule(
                 schedule,
@@ -321,8 +327,9 @@ def train(
                 _restore_best_weights(
                     model, run_dir, training.get("early_stopping_patience")
                 )
-            split = "test" if "test" in splits else "validation"
-            metrics = measure(model, task, config, splits[split], loop)
+            metrics = measure(
+                model, task, config, splits[split], loop, split=split
+            )
         epochs_done = run_callbacks.completed_epochs(run_dir / "backup")
         result = TrainingResult(
             name=name,

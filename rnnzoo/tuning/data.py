@@ -4,58 +4,9 @@ split to score the trials, prepared as `rnnzoo.train` prepares them."""
 import tensorflow as tf
 
 from rnnzoo import data as rnnzoo_data
-from rnnzoo.data import registry as data_registry
-from rnnzoo.data import tasks as data_tasks
 from rnnzoo.training import tasks
 
 DEFAULT_VALIDATION_FRACTION = 0.2
-
-
-def _held_out(config, task, data_dir, batch_size, options, fraction, seed):
-    """Train and validation pipelines from the training split alone: a
-    seeded shuffle, then the last `fraction` of the examples held out."""
-    name = config["data"]["dataset"]
-    examples = rnnzoo_data.load(
-        name, "train", data_dir, **(tasks.load_options(config) or {})
-    )
-    count = int(examples.cardinality())
-    if count < 0:
-        count = sum(1 for _ in examples)
-    held_out = max(1, int(round(count * fraction)))
-    if not 0 < held_out < count:
-        raise ValueError(
-            f"Cannot hold out {fraction:.0%} of {name}'s {count} training "
-            "examples for validation: it has no validation split and too "
-            "few examples"
-        )
-    examples = examples.shuffle(
-        count, seed=seed, reshuffle_each_iteration=False
-    )
-    splits = {
-        "train": examples.skip(held_out),
-        "validation": examples.take(held_out),
-    }
-    vectorizer = rnnzoo_data.build_vectorizer(
-        splits["train"],
-        task=task,
-        inputs=options.get("inputs"),
-        targets=options.get("targets"),
-        level=options.get("level"),
-        vocabulary_size=config["data"].get("vocabulary_size"),
-        standardize=data_tasks.STANDARDIZE.get(name),
-    )
-    datasets = {
-        split: rnnzoo_data.make_pipeline(
-            split_examples,
-            split,
-            batch_size,
-            task=task,
-            vectorizer=vectorizer,
-            **options,
-        )
-        for split, split_examples in splits.items()
-    }
-    return rnnzoo_data.TaskData(name, task, datasets, vectorizer)
 
 
 def search_data(
@@ -63,7 +14,7 @@ def search_data(
     data_dir=None,
     batch_size: int | None = None,
     seed: int = 0,
-    validation_fraction: float = DEFAULT_VALIDATION_FRACTION,
+    validation_fraction: float | None = None,
 ) -> rnnzoo_data.TaskData:
     """The training and validation pipelines of a config's dataset.
 
@@ -80,26 +31,16 @@ def search_data(
         batch_size: Default the config's `training.batch_size`.
         seed: Seed of the shuffles.
         validation_fraction: The share of the training split held out when
-            there is no validation split.
+            there is no validation split; default the config's
+            `data.validation_fraction`, else `DEFAULT_VALIDATION_FRACTION`.
 
     Returns:
         A `rnnzoo.data.TaskData` with `"train"` and `"validation"`.
     """
     name = config["data"]["dataset"]
-    info = data_registry.dataset_info(name)
     task = tasks.task_of(config)
     batch_size = batch_size or config["training"]["batch_size"]
     options = tasks.pipeline_options(task, config, seed=seed)
-    if "validation" not in info.splits:
-        return _held_out(
-            config,
-            task,
-            data_dir,
-            batch_size,
-            options,
-            validation_fraction,
-            seed,
-        )
     return rnnzoo_data.make_pipelines(
         name,
         batch_size,
@@ -107,6 +48,9 @@ def search_data(
         vocabulary_size=config["data"].get("vocabulary_size"),
         data_dir=data_dir,
         load_options=tasks.load_options(config),
+        validation_fraction=validation_fraction
+        or config["data"].get("validation_fraction")
+        or DEFAULT_VALIDATION_FRACTION,
         **options,
     )
 

@@ -148,6 +148,7 @@ CONFIG_SCHEMA = Mapping(
                 "vocabulary_size": VOCABULARY_SIZE,
                 "sequence_length": INTEGER,
                 "buckets": ListOf(INTEGER),
+                "validation_fraction": NUMBER,
             },
             required=("dataset",),
         ),

@@ -347,3 +347,24 @@ def test_learns_a_chord_progression():
 def test_configuration_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         LanguageModel(**{"vocab_size": VOCAB, "units": 4, **kwargs})
+
+
+def test_music_loss_times_notes_is_the_nll_per_real_frame():
+    # Padded frames weigh 0: the loss must average the real frames only,
+    # so that `input_dim` times it is the per-frame NLL, computed here in
+    # NumPy from the sigmoid outputs.
+    rng = np.random.default_rng(3)
+    notes = 6
+    model = LanguageModel(input_dim=notes, multi_hot=True, units=5)
+    frames = (rng.random((3, 7, notes)) < 0.3).astype("float32")
+    weights = np.ones((3, 7), "float32")
+    weights[0, 4:] = weights[2, 2:] = 0.0
+    probabilities = np.clip(model.predict(frames, verbose=0), 1e-7, 1 - 1e-7)
+    targets = (rng.random((3, 7, notes)) < 0.3).astype("float32")
+    frame_nll = -(
+        targets * np.log(probabilities)
+        + (1 - targets) * np.log(1 - probabilities)
+    ).sum(-1)
+    expected = (frame_nll * weights).sum() / weights.sum()
+    loss = model.default_loss()(targets, probabilities, sample_weight=weights)
+    np.testing.assert_allclose(notes * float(loss), expected, rtol=1e-4)

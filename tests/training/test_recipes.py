@@ -164,3 +164,39 @@ def test_a_tagger_with_language_model_heads_gets_their_targets():
     )
     logs = tagger.train_on_batch(x, y, return_dict=True)
     assert np.isfinite(logs["loss"]) and "tags_accuracy" in logs
+
+
+def test_validation_fraction_holds_out_part_of_train(tmp_path):
+    # Japanese Vowels has no validation split: `data.validation_fraction`
+    # makes one from train, so early stopping never reads the test split.
+    config = {
+        "name": "tiny_vowels",
+        "task": "time_series_classification",
+        "description": "A tiny speaker classifier.",
+        "architecture": {
+            "class": "SequenceClassifier",
+            "arguments": {"num_classes": 9, "cell": "mgu", "units": 4},
+        },
+        "data": {"dataset": "japanese_vowels", "validation_fraction": 0.25},
+        "training": {
+            "optimizer": "adam",
+            "learning_rate": 0.01,
+            "clipnorm": 1.0,
+            "epochs": 2,
+            "batch_size": 270,
+            "early_stopping_patience": 1,
+        },
+    }
+    result = rnnzoo.train(
+        config, output_dir=tmp_path, jit_compile=False, verbose=0
+    )
+    assert len(result.history["val_loss"]) == result.epochs
+    assert result.split == "test"
+    data = rnnzoo.data.make_pipelines(
+        "japanese_vowels", 270, validation_fraction=0.25, seed=0
+    )
+    sizes = {
+        split: sum(int(batch[0].shape[0]) for batch in data[split])
+        for split in ("train", "validation", "test")
+    }
+    assert sizes == {"train": 202, "validation": 68, "test": 370}
