@@ -13,6 +13,7 @@ Both yield `{"image": uint8 (height, width, channels), "caption": string}`.
 import csv
 import io
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +45,33 @@ _SPLIT_STREAMS = {"train": 0, "validation": 1, "test": 2}
 _DIGIT_SIZE = 28
 
 
+def shift_image(image, down: int, right: int):
+    """`image` moved `down` rows and `right` columns (negative: up, left),
+    the uncovered border black and what leaves the frame cut off.
+
+    Example:
+
+    >>> shift_image(np.arange(1, 5).reshape(2, 2), 1, 0).tolist()
+    [[0, 0], [1, 2]]
+    """
+    height, width = image.shape[:2]
+    shifted = np.zeros_like(image)
+    rows = slice(max(down, 0), height + min(down, 0))
+    columns = slice(max(right, 0), width + min(right, 0))
+    source_rows = slice(max(-down, 0), height + min(-down, 0))
+    source_columns = slice(max(-right, 0), width + min(-right, 0))
+    shifted[rows, columns] = image[source_rows, source_columns]
+    return shifted
+
+
 def compose_digit_strips(
-    images, labels, count: int, min_digits: int, max_digits: int, rng
+    images,
+    labels,
+    count: int,
+    min_digits: int,
+    max_digits: int,
+    rng,
+    max_shift: int = 0,
 ):
     """Places `min_digits`..`max_digits` random digits side by side.
 
@@ -57,6 +83,9 @@ def compose_digit_strips(
         max_digits: Most digits per strip; the canvas is `28 * max_digits`
             wide, digits left-aligned on a black background.
         rng: A `np.random.Generator`.
+        max_shift: Each digit moves by up to this many pixels in each
+            direction inside its 28x28 cell (augmentation); 0 keeps the
+            digits as they are.
 
     Returns:
         `(strips, captions)`: uint8 `(count, 28, 28 * max_digits, 1)` and
@@ -76,7 +105,11 @@ def compose_digit_strips(
         chosen = rng.integers(0, len(images), size=length)
         for position, digit in enumerate(chosen):
             left = position * _DIGIT_SIZE
-            strips[index, :, left : left + _DIGIT_SIZE, 0] = images[digit]
+            image = images[digit]
+            if max_shift:
+                down, right = rng.integers(-max_shift, max_shift + 1, size=2)
+                image = shift_image(image, int(down), int(right))
+            strips[index, :, left : left + _DIGIT_SIZE, 0] = image
         captions.append(" ".join(DIGIT_WORDS[labels[d]] for d in chosen))
     return strips, captions
 
@@ -85,9 +118,10 @@ def load_mnist_captions(
     split: str,
     data_dir=None,
     seed: int = 0,
-    num_examples: int | None = None,
+    num_examples: int | Mapping[str, int] | None = None,
     min_digits: int = 1,
     max_digits: int = 4,
+    max_shift: int | Mapping[str, int] = 0,
 ) -> tf.data.Dataset:
     """Loads MNIST digit strips with their captions.
 
@@ -105,29 +139,46 @@ def load_mnist_captions(
             that one `--data-dir` serves every dataset of a zoo.
         seed: Seed of the digit split and of the strips.
         num_examples: Strips in the split; default train 10,000,
-            validation 1,000, test 1,000.
+            validation 1,000, test 1,000. A dict by split (e.g.
+            `{"train": 30000}`) sets some splits and keeps the others'
+            defaults, so a zoo config can draw more training strips while
+            its test split stays the published one.
         min_digits: Fewest digits per strip.
         max_digits: Most digits per strip (the image width is
             `28 * max_digits`).
+        max_shift: Pixels each digit may move, at random, inside its cell:
+            augmentation of the training strips (e.g. `{"train": 2}`; a
+            dict by split, as `num_examples`). Default 0.
 
     Returns:
         A dataset of `{"image": uint8 (28, 28 * max_digits, 1),
         "caption": string}`.
     """
     del data_dir  # Composed from bundled digits; no local files.
-    count = (
-        MNIST_CAPTIONS_SIZES[split] if num_examples is None else num_examples
-    )
+    count = num_examples
+    if isinstance(num_examples, Mapping):
+        count = num_examples.get(split)
+    if count is None:
+        count = MNIST_CAPTIONS_SIZES[split]
     if not isinstance(count, int) or count < 1:
         raise ValueError(
-            "`num_examples` must be a positive integer, got "
+            "`num_examples` must be a positive integer, or a dict of them "
+            "by split, got "
             f"num_examples={num_examples!r}"
+        )
+    shift = (
+        max_shift.get(split, 0) if isinstance(max_shift, Mapping) else max_shift
+    )
+    if not isinstance(shift, int) or not 0 <= shift < _DIGIT_SIZE:
+        raise ValueError(
+            "`max_shift` must be an integer in [0, 28), or a dict of them "
+            f"by split, got max_shift={max_shift!r}"
         )
     images, labels = mnist_digits()
     pool = stratified_split_indices(labels, split, seed)
     rng = np.random.default_rng([seed, _SPLIT_STREAMS[split]])
     strips, captions = compose_digit_strips(
-        images[pool], labels[pool], count, min_digits, max_digits, rng
+        images[pool], labels[pool], count, min_digits, max_digits, rng, shift
     )
     return examples_dataset(
         {"image": strips, "caption": captions}, CAPTION_DTYPES

@@ -236,6 +236,50 @@ def test_mnist_captions_are_deterministic_given_a_seed():
     assert captions(0) != captions(1)
 
 
+def test_mnist_captions_sizes_by_split():
+    sizes = {"train": 7}
+    counts = {
+        split: sum(
+            1 for _ in data.load("mnist_captions", split, num_examples=sizes)
+        )
+        for split in ("train", "test")
+    }
+    # The split not named keeps its published size.
+    assert counts == {"train": 7, "test": 1_000}
+    with pytest.raises(ValueError, match="num_examples"):
+        data.load("mnist_captions", "train", num_examples={"train": 0})
+
+
+def test_mnist_captions_shift_training_digits_only_where_asked():
+    from rnnzoo.data.captions import shift_image
+
+    image = np.arange(1, 10, dtype=np.uint8).reshape(3, 3)
+    # Down 1 and left 1, by hand: the last row and first column leave.
+    expected = [[0, 0, 0], [2, 3, 0], [5, 6, 0]]
+    assert shift_image(image, 1, -1).tolist() == expected
+    np.testing.assert_array_equal(shift_image(image, 0, 0), image)
+
+    shifts = {"train": 3}
+    plain = list(data.load("mnist_captions", "test", num_examples=20))
+    test = list(
+        data.load("mnist_captions", "test", num_examples=20, max_shift=shifts)
+    )
+    for a, b in zip(plain, test):
+        np.testing.assert_array_equal(a["image"], b["image"])
+    moved = list(
+        data.load("mnist_captions", "train", num_examples=20, max_shift=3)
+    )
+    still = list(data.load("mnist_captions", "train", num_examples=20))
+    assert any(
+        not np.array_equal(a["image"], b["image"]) for a, b in zip(moved, still)
+    )
+    # The digits move, their ink stays: each strip keeps most of it.
+    for example in moved:
+        assert example["image"].numpy().any()
+    with pytest.raises(ValueError, match="max_shift"):
+        data.load("mnist_captions", "train", num_examples=2, max_shift=-1)
+
+
 def test_captioning_pipeline(tmp_path):
     vectorizer = data.build_vectorizer(
         "mnist_captions", load_options={"num_examples": 200}

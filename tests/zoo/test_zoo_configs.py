@@ -53,3 +53,22 @@ def test_list_models_wildcards_and_pretrained():
     for entry in pretrained:
         name, tag = entry.split(".", 1)
         assert tag in [w["tag"] for w in rnnzoo.model_info(name)["weights"]]
+
+
+def test_captioning_configs_keep_every_caption_word():
+    # The published captioner once had a 13-token vocabulary for 14
+    # tokens: one digit name became [UNK] and no caption with it could be
+    # right. Bundled data, so this runs anywhere.
+    from rnnzoo import data
+
+    for name in rnnzoo.list_models():
+        config = registry.get_config(name)
+        if config["data"]["dataset"] != "mnist_captions":
+            continue
+        vectorizer = data.build_vectorizer(
+            "mnist_captions",
+            vocabulary_size=config["data"].get("vocabulary_size"),
+            load_options={"num_examples": 300},
+        )
+        words = set(vectorizer.vocabulary("caption"))
+        assert set(data.captions.DIGIT_WORDS) <= words, name
