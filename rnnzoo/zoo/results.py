@@ -150,6 +150,10 @@ def _cell(config: dict) -> str:
         parts.append(size)
     if arguments.get("bidirectional"):
         parts.append("bidirectional")
+    if arguments.get("character_vocab_size"):
+        parts.append("+ character CNN")
+    if arguments.get("dropout"):
+        parts.append(f"dropout {arguments['dropout']}")
     return " ".join(parts)
 
 
