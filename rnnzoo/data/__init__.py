@@ -25,10 +25,8 @@ from rnnzoo.data.files import DataNotFoundError
 from rnnzoo.data.language_modelling import batchify
 from rnnzoo.data.language_modelling import bptt_batches
 from rnnzoo.data.music import piano_roll
-from rnnzoo.data.pipelines import TaskData
 from rnnzoo.data.pipelines import build_vectorizer
 from rnnzoo.data.pipelines import make_pipeline
-from rnnzoo.data.pipelines import make_pipelines
 from rnnzoo.data.registry import DATASETS
 from rnnzoo.data.registry import TASKS
 from rnnzoo.data.registry import DatasetInfo
@@ -38,6 +36,9 @@ from rnnzoo.data.registry import load
 from rnnzoo.data.sst_trees import SentimentTree
 from rnnzoo.data.sst_trees import parse_tree
 from rnnzoo.data.sst_trees import read_trees
+from rnnzoo.data.task_data import TaskData
+from rnnzoo.data.task_data import hold_out_validation
+from rnnzoo.data.task_data import make_pipelines
 from rnnzoo.data.vectorizers import END_TOKEN
 from rnnzoo.data.vectorizers import START_TOKEN
 from rnnzoo.data.vectorizers import Vectorizer

@@ -189,7 +189,7 @@ class SequenceTagger(RecurrentModel):
             )
 
         # === Functional model ===
-        encoder_arguments = dict(
+        stack_arguments = dict(
             cell=cell,
             units=units,
             num_layers=num_layers,
@@ -198,6 +198,9 @@ class SequenceTagger(RecurrentModel):
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             cell_kwargs=cell_kwargs,
+        )
+        encoder_arguments = dict(
+            **stack_arguments,
             vocab_size=vocab_size,
             embedding_dim=embedding_dim,
             mask_zero=mask_zero,
@@ -214,16 +217,7 @@ class SequenceTagger(RecurrentModel):
                 **character_arguments,
             )
             sequence, first_sequence = stack_recurrent_layers(
-                features,
-                cell=cell,
-                units=units,
-                num_layers=num_layers,
-                bidirectional=bidirectional,
-                residual=residual,
-                dropout=dropout,
-                recurrent_dropout=recurrent_dropout,
-                cell_kwargs=cell_kwargs,
-                return_first_layer=True,
+                features, **stack_arguments, return_first_layer=True
             )
         else:
             inputs, sequence, first_sequence = recurrent_encoder(

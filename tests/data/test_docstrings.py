@@ -9,12 +9,14 @@ import pytest
 import tensorflow as tf
 
 MODULES = [
+    "captions",
     "conllu",
     "examples",
     "language_modelling",
     "music",
     "registry",
     "sst_trees",
+    "task_data",
     "time_series",
     "vectorizers",
 ]
