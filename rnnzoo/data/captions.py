@@ -114,6 +114,14 @@ def compose_digit_strips(
     return strips, captions
 
 
+def _of_split(value, split, default=None):
+    """`value[split]` of a dict by split (`default` where it has no
+    entry), else `value` itself, which holds for every split."""
+    if isinstance(value, Mapping):
+        return value.get(split, default)
+    return value
+
+
 def load_mnist_captions(
     split: str,
     data_dir=None,
@@ -155,9 +163,7 @@ def load_mnist_captions(
         "caption": string}`.
     """
     del data_dir  # Composed from bundled digits; no local files.
-    count = num_examples
-    if isinstance(num_examples, Mapping):
-        count = num_examples.get(split)
+    count = _of_split(num_examples, split)
     if count is None:
         count = MNIST_CAPTIONS_SIZES[split]
     if not isinstance(count, int) or count < 1:
@@ -166,9 +172,7 @@ def load_mnist_captions(
             "by split, got "
             f"num_examples={num_examples!r}"
         )
-    shift = (
-        max_shift.get(split, 0) if isinstance(max_shift, Mapping) else max_shift
-    )
+    shift = _of_split(max_shift, split, default=0)
     if not isinstance(shift, int) or not 0 <= shift < _DIGIT_SIZE:
         raise ValueError(
             "`max_shift` must be an integer in [0, 28), or a dict of them "

@@ -59,14 +59,10 @@ def check_labels_visible(task, config, dataset, split) -> None:
         )
 
 
-def measure(model, task, config, dataset, loop=None, split=None):
+def measure(model, task, config, dataset, loop=None):
     """Loss and task metrics of `model` on a prepared split (with `loop`,
-    the custom loop of multi-worker runs).
-
-    Raises:
-        ValueError: the labels of the split (named `split`) are hidden.
-    """
-    check_labels_visible(task, config, dataset, split)
+    the custom loop of multi-worker runs); callers check first that its
+    labels are visible (`check_labels_visible`)."""
     reset = [run_callbacks.ResetStates()] if stateful(model) else []
     if loop is not None:
         callback_list = keras.callbacks.CallbackList(reset, model=model)
@@ -199,7 +195,8 @@ def evaluate(
     if max_batches is not None:
         dataset = dataset.take(max_batches)
     compile_model(model, task, config["training"], "adam", jit_compile=False)
-    metrics = measure(model, task, config, dataset, split=split)
+    check_labels_visible(task, config, dataset, split)
+    metrics = measure(model, task, config, dataset)
     if max_examples is None and max_batches is not None:
         max_examples = max_batches * batch_size
     metrics.update(

@@ -327,9 +327,7 @@ def train(
                 _restore_best_weights(
                     model, run_dir, training.get("early_stopping_patience")
                 )
-            metrics = measure(
-                model, task, config, splits[split], loop, split=split
-            )
+            metrics = measure(model, task, config, splits[split], loop)
         epochs_done = run_callbacks.completed_epochs(run_dir / "backup")
         result = TrainingResult(
             name=name,
