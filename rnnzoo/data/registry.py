@@ -74,6 +74,7 @@ class DatasetInfo:
         tfds_splits: rnnzoo split to TFDS split string.
         tfds_notes: How the TFDS copy differs from the local files.
         level: For language modelling: `"word"` or `"character"`.
+        label_names: For classification: the name of each class id.
     """
 
     name: str
@@ -91,11 +92,13 @@ class DatasetInfo:
     tfds_splits: Mapping[str, str] = dataclasses.field(default_factory=dict)
     tfds_notes: str = ""
     level: str | None = None
+    label_names: tuple[str, ...] | None = None
 
     def available_splits(self, use_tfds: bool) -> tuple[str, ...]:
         return tuple(self.tfds_splits if use_tfds else self.splits)
 
 
+_SENTIMENT = ("negative", "positive")
 _SEQUENCE_TEXT = {"text": "string ()", "label": "int64 ()"}
 
 DATASETS = {
@@ -103,6 +106,7 @@ DATASETS = {
     for info in (
         DatasetInfo(
             name="imdb",
+            label_names=_SENTIMENT,
             task=TEXT_CLASSIFICATION,
             description="IMDB movie reviews, binary sentiment (Maas et al. "
             "2011).",
@@ -124,6 +128,7 @@ DATASETS = {
         ),
         DatasetInfo(
             name="sst2",
+            label_names=_SENTIMENT,
             task=TEXT_CLASSIFICATION,
             description="Stanford Sentiment Treebank, binary, sentence "
             "level (Kim 2014's files).",
@@ -144,6 +149,7 @@ DATASETS = {
         ),
         DatasetInfo(
             name="sst2_phrases",
+            label_names=_SENTIMENT,
             task=TEXT_CLASSIFICATION,
             description="SST-2 trained on every distinct labelled phrase "
             "of the treebank's training trees; validated and tested on "
@@ -157,6 +163,13 @@ DATASETS = {
         ),
         DatasetInfo(
             name="sst_trees",
+            label_names=(
+                "very negative",
+                "negative",
+                "neutral",
+                "positive",
+                "very positive",
+            ),
             task=TEXT_CLASSIFICATION,
             description="Stanford Sentiment Treebank, fine-grained: 0-4 "
             "label of each sentence (or, with phrases=True, phrase).",
@@ -169,6 +182,7 @@ DATASETS = {
         ),
         DatasetInfo(
             name="japanese_vowels",
+            label_names=tuple(f"speaker {i}" for i in range(1, 10)),
             task=TIME_SERIES_CLASSIFICATION,
             description="Japanese Vowels: 9 speakers, 12 LPC coefficients "
             "per frame, 7-29 frames.",

@@ -5,6 +5,10 @@ and metrics that fit its outputs."""
 import keras
 import numpy as np
 
+from rnnzoo.models.raw_inputs import is_text
+from rnnzoo.models.raw_inputs import is_token_lists
+from rnnzoo.models.raw_inputs import require_preprocessor
+
 
 class RecurrentModel(keras.Model):
     """Base of the architectures in `rnnzoo.models`.
@@ -16,7 +20,87 @@ class RecurrentModel(keras.Model):
     loading a `.keras` file) rebuilds the same graph. A subclass overrides
     `default_loss()`, `default_metrics()` and `default_loss_weights()` for
     `compile(loss="auto", metrics="auto")`.
+
+    A model may carry a `preprocessor` (see `rnnzoo.preprocessors`): then
+    `predict`, `fit` and `evaluate` also take raw inputs (texts; label
+    names as `y`), and the task's text-level calls work. Models loaded with
+    `from_preset` or `rnnzoo.create_model(..., pretrained=True)` have one.
     """
+
+    #: Turns raw inputs into the model's tensors and outputs back; `None`
+    #: for a model that takes tensors only.
+    preprocessor = None
+
+    @classmethod
+    def from_preset(cls, preset, **overrides):
+        """Loads a published or saved model with its preprocessor.
+
+        Args:
+            preset: A zoo name `"name.tag"` (its published weights), a
+                preset folder, a `.tar.gz` archive of one, or a URL.
+            **overrides: Architecture arguments to change, e.g.
+                `num_classes=3`: the pretrained body is kept and the
+                mismatching layers (the head) start fresh.
+
+        Returns:
+            The model, an instance of this class, with `preprocessor` set.
+
+        Example:
+
+        >>> model = SequenceClassifier.from_preset(
+        ...     "sentiment_bilstm.imdb")  # doctest: +SKIP
+        >>> model.predict_labels(["A gripping, moving film."])  # doctest: +SKIP
+        ['positive']
+        """
+        from rnnzoo.zoo.registry import load_task
+
+        model = load_task(preset, **overrides)
+        if not isinstance(model, cls):
+            raise ValueError(
+                f"The preset {preset!r} holds a {type(model).__name__}, not "
+                f"a {cls.__name__}; load it with "
+                f"{type(model).__name__}.from_preset or "
+                "rnnzoo.create_model."
+            )
+        return model
+
+    def model_inputs(self, x, call: str = "predict"):
+        """`x` as the model's tensors: raw inputs go through the
+        preprocessor, tensors pass unchanged."""
+        if is_text(x) or is_token_lists(x):
+            return require_preprocessor(self, call).model_inputs(x)
+        return x
+
+    def _targets(self, y, call):
+        if y is not None and is_text(y):
+            return require_preprocessor(self, call).label_ids(y)
+        return y
+
+    def predict(self, x, *args, **kwargs):
+        return super().predict(self.model_inputs(x, "predict"), *args, **kwargs)
+
+    def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
+        if isinstance(validation_data, tuple) and len(validation_data) >= 2:
+            validation_data = (
+                self.model_inputs(validation_data[0], "fit"),
+                self._targets(validation_data[1], "fit"),
+                *validation_data[2:],
+            )
+        return super().fit(
+            self.model_inputs(x, "fit"),
+            self._targets(y, "fit"),
+            *args,
+            validation_data=validation_data,
+            **kwargs,
+        )
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        return super().evaluate(
+            self.model_inputs(x, "evaluate"),
+            self._targets(y, "evaluate"),
+            *args,
+            **kwargs,
+        )
 
     def remember_arguments(self, **arguments) -> None:
         """Stores the constructor arguments as attributes and config."""

@@ -1,6 +1,8 @@
 """One-to-many: an image in, a caption out (Show, Attend and Tell; Xu et
 al. 2015)."""
 
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,6 +16,7 @@ from rnnzoo.models.generation import check_special_tokens
 from rnnzoo.models.generation import shift_targets
 from rnnzoo.models.image_encoder import BACKBONES
 from rnnzoo.models.image_encoder import ImageEncoder
+from rnnzoo.models.raw_inputs import require_preprocessor
 
 
 def _check_shape(name, shape, rank):
@@ -300,14 +303,32 @@ class ImageCaptioner(EncoderDecoderModel):
         """Captions a batch of images (or feature grids); `generate` with
         its arguments.
 
+        Args:
+            images: Raw images (needs a `preprocessor`): an image file
+                path, a uint8 array `(H, W)` or `(H, W, C)` of any size, a
+                list of those, or a uint8 batch `(batch, H, W, C)`. Or the
+                model's float32 pixels `(batch, *image_shape)` in `[0, 255]`
+                (feature grids for a model without a backbone).
+            max_length: Most tokens generated per caption.
+            strategy, beam_width, length_penalty, temperature, top_k,
+            seed, jit_compile: As `generate`'s.
+
         Returns:
-            A `GenerationResult`: `tokens` `(batch, max_length)`, `scores`,
-            `alignments` `(batch, max_length, regions)` over the image
-            regions (row-major over the backbone's grid; with attention)
-            and `text` (with a vocabulary).
+            For raw images, the list of captions (strings). For the model's
+            float pixels, a `GenerationResult`: `tokens` `(batch,
+            max_length)`, `scores`, `alignments` `(batch, max_length,
+            regions)` over the image regions (row-major over the backbone's
+            grid; with attention) and `text` (with a vocabulary).
+
+        Example:
+
+        >>> captioner = rnnzoo.create_model(
+        ...     "mnist_captioner.mnist_captions", pretrained=True
+        ... )  # doctest: +SKIP
+        >>> captioner.caption(["digits.png"])  # doctest: +SKIP
+        ['seven one four']
         """
-        return self.generate(
-            images,
+        options = dict(
             max_length=max_length,
             strategy=strategy,
             beam_width=beam_width,
@@ -317,6 +338,22 @@ class ImageCaptioner(EncoderDecoderModel):
             seed=seed,
             jit_compile=jit_compile,
         )
+        if self._is_raw_images(images):
+            preprocessor = require_preprocessor(self, "caption")
+            pixels = preprocessor.model_inputs(images)
+            tokens = self.generate(pixels, **options).tokens
+            return preprocessor.detokenize(tokens)
+        return self.generate(images, **options)
+
+    def _is_raw_images(self, images) -> bool:
+        """Paths, lists of images and uint8 arrays are raw; a float array
+        is the model's pixels (or a backbone-less model's features)."""
+        if self.image_shape is None:
+            return False
+        if isinstance(images, (str, os.PathLike, list, tuple)):
+            return True
+        array = np.asarray(images)
+        return array.dtype == np.uint8 or array.ndim < 4
 
     def example_inputs(
         self, batch_size: int = 2, sequence_length: int = 6, seed: int = 0

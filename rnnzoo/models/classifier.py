@@ -2,6 +2,7 @@
 time-series classification)."""
 
 import keras
+import numpy as np
 
 from rnnzoo.models.arguments import check_choice
 from rnnzoo.models.arguments import check_positive_integer
@@ -174,6 +175,35 @@ class SequenceClassifier(RecurrentModel):
         )
         self.output_activation = resolved
         self.output_units = output_units
+
+    def predict_labels(self, x, batch_size=None) -> list:
+        """The predicted label of each input.
+
+        Args:
+            x: What `predict` takes: raw texts (with a preprocessor) or the
+                model's tensors.
+            batch_size: Inputs per batch; default Keras's.
+
+        Returns:
+            One label per input: its name where the preprocessor has label
+            names, else its class id; for multi-label sigmoid outputs, the
+            list of labels above probability 0.5.
+        """
+        outputs = np.asarray(self.predict(x, batch_size=batch_size, verbose=0))
+        threshold = 0.0 if self.output_activation is None else 0.5
+        name = (
+            self.preprocessor.label_name
+            if self.preprocessor is not None
+            else int
+        )
+        if self.output_units == 1:
+            return [name(int(p > threshold)) for p in outputs[:, 0]]
+        if self.output_activation == "sigmoid":
+            return [
+                [name(int(i)) for i in np.flatnonzero(row > threshold)]
+                for row in outputs
+            ]
+        return [name(int(i)) for i in outputs.argmax(axis=-1)]
 
     def default_loss(self):
         from_logits = self.output_activation is None

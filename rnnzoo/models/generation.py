@@ -166,11 +166,9 @@ def numeric_inputs(name: str, inputs) -> np.ndarray:
         preview = array.flat[0] if array.size else ""
         raise ValueError(
             f"`{name}` must be numbers (token ids padded with 0 for text "
-            f"models), got strings such as {str(preview)[:40]!r}. The "
-            "vectorizer of a trained preset turns text into ids: "
-            "`model, vectorizer, _ = "
-            "rnnzoo.training.load_trained_preset(preset)`, then "
-            "`vectorizer.vectorize(feature, texts)`"
+            f"models) or, for a model with a preprocessor, a string or a "
+            f"list of strings; got strings nested as {type(inputs).__name__} "
+            f"such as {str(preview)[:40]!r}"
         )
     return array
 

@@ -20,6 +20,8 @@ from rnnzoo.models.generation import seed_pair
 from rnnzoo.models.generation import suppress_padding
 from rnnzoo.models.inputs import check_sequence_input_arguments
 from rnnzoo.models.inputs import sequence_input
+from rnnzoo.models.raw_inputs import generate_texts
+from rnnzoo.models.raw_inputs import is_text
 from rnnzoo.models.stepping import decode_frames
 from rnnzoo.models.stepping import embedding_lookup
 from rnnzoo.models.stepping import prime_stack
@@ -352,11 +354,41 @@ class LanguageModel(GenerativeModel):
                 set.)
 
         Returns:
-            A `GenerationResult` of the continuations (the prompt excluded):
-            `tokens` `(batch, max_length)` (0/1 frames `(batch, max_length,
-            input_dim)` for `multi_hot=True`), `scores` and, with a
-            vocabulary, `text`.
+            For text prompts, the list of texts, each prompt followed by
+            its continuation (an empty prompt gives an empty string). For
+            ids, a `GenerationResult` of the continuations (the prompt
+            excluded): `tokens` `(batch, max_length)` (0/1 frames `(batch,
+            max_length, input_dim)` for `multi_hot=True`), `scores` and,
+            with a vocabulary, `text`.
+
+        Example:
+
+        >>> model = rnnzoo.create_model(
+        ...     "shakespeare_char_lm.tiny_shakespeare", pretrained=True
+        ... )  # doctest: +SKIP
+        >>> model.generate(["ROMEO:"], max_length=40, strategy="sample",
+        ...                temperature=0.8, seed=0)  # doctest: +SKIP
+        ['ROMEO:\nWhat shall be the sent of my heart ...']
         """
+        if is_text(prompt):
+            options = dict(
+                max_length=max_length,
+                strategy=strategy,
+                beam_width=beam_width,
+                length_penalty=length_penalty,
+                temperature=temperature,
+                top_k=top_k,
+                seed=seed,
+                jit_compile=jit_compile,
+            )
+            return generate_texts(
+                self,
+                "generate",
+                "prompt",
+                prompt,
+                lambda ids: self.generate(ids, **options),
+                join=self.preprocessor.join if self.preprocessor else None,
+            )
         check_positive_integer("max_length", max_length)
         if self.multi_hot:
             check_choice("strategy", strategy, ("greedy", "sample"))

@@ -14,6 +14,8 @@ from rnnzoo.models.generation import EncoderDecoderModel
 from rnnzoo.models.generation import check_special_tokens
 from rnnzoo.models.generation import numeric_inputs
 from rnnzoo.models.generation import shift_targets
+from rnnzoo.models.raw_inputs import generate_texts
+from rnnzoo.models.raw_inputs import is_text
 from rnnzoo.models.sequence_encoder import SequenceEncoder
 
 
@@ -271,13 +273,32 @@ class Seq2Seq(EncoderDecoderModel):
     ):
         """Translates a batch of sources; `generate` with its arguments.
 
+        Args:
+            source: Sentences (a string or a list of strings; the model
+                needs a `preprocessor`), or their int token ids `(batch,
+                steps)` padded with 0.
+            max_length: Most tokens generated per sentence.
+            strategy: `"greedy"`, `"sample"`, `"top_k"` or `"beam"`.
+            beam_width, length_penalty, temperature, top_k, seed,
+            jit_compile: As `generate`'s.
+
         Returns:
-            A `GenerationResult`: `tokens` `(batch, max_length)`, `scores`,
+            For sentences, the list of translations (strings). For ids, a
+            `GenerationResult`: `tokens` `(batch, max_length)`, `scores`,
             `alignments` `(batch, max_length, source_steps)` (with
             attention) and `text` (with a vocabulary).
+
+        Example:
+
+        >>> translator = rnnzoo.create_model(
+        ...     "translator_bahdanau.multi30k_en_de", pretrained=True
+        ... )  # doctest: +SKIP
+        >>> translator.translate(
+        ...     ["two dogs play in the snow ."], strategy="beam", beam_width=5
+        ... )  # doctest: +SKIP
+        ['zwei hunde spielen im schnee .']
         """
-        return self.generate(
-            numeric_inputs("source", source),
+        options = dict(
             max_length=max_length,
             strategy=strategy,
             beam_width=beam_width,
@@ -287,6 +308,15 @@ class Seq2Seq(EncoderDecoderModel):
             seed=seed,
             jit_compile=jit_compile,
         )
+        if is_text(source):
+            return generate_texts(
+                self,
+                "translate",
+                "source",
+                source,
+                lambda ids: self.translate(ids, **options),
+            )
+        return self.generate(numeric_inputs("source", source), **options)
 
     def example_inputs(
         self, batch_size: int = 2, sequence_length: int = 6, seed: int = 0

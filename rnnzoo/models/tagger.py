@@ -17,6 +17,10 @@ from rnnzoo.models.encoder import recurrent_encoder
 from rnnzoo.models.encoder import stack_recurrent_layers
 from rnnzoo.models.language_model_heads import LanguageModelHead
 from rnnzoo.models.language_model_heads import language_model_targets
+from rnnzoo.models.raw_inputs import describe
+from rnnzoo.models.raw_inputs import is_text
+from rnnzoo.models.raw_inputs import is_token_lists
+from rnnzoo.models.raw_inputs import require_preprocessor
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -298,6 +302,54 @@ class SequenceTagger(RecurrentModel):
             size=token_ids.shape + (characters,),
         ).astype("int32")
         return {TOKEN_IDS: token_ids, CHARACTER_IDS: character_ids}
+
+    def tag(self, texts, batch_size=None) -> list[list[tuple[str, str]]]:
+        """Tags sentences: each token with its predicted tag.
+
+        Needs a `preprocessor` (a pretrained tagger has one). Sentences are
+        split into tokens by the preprocessor (words and punctuation), or
+        given as lists of tokens.
+
+        Args:
+            texts: A sentence, a list of sentences, or a list of token
+                lists.
+            batch_size: Sentences per batch; default Keras's.
+
+        Returns:
+            Per sentence, the list of `(token, tag)` pairs, tokens as the
+            preprocessor split them; `[]` for an empty sentence.
+
+        Example:
+
+        >>> tagger = rnnzoo.create_model(
+        ...     "upos_tagger.ud_en_ewt", pretrained=True)  # doctest: +SKIP
+        >>> tagger.tag("I love this movie .")  # doctest: +SKIP
+        [[('I', 'PRON'), ('love', 'VERB'), ('this', 'DET'),
+          ('movie', 'NOUN'), ('.', 'PUNCT')]]
+        """
+        preprocessor = require_preprocessor(self, "tag")
+        if not (is_text(texts) or is_token_lists(texts)):
+            raise ValueError(
+                "`texts` must be a sentence, a list of sentences or a list "
+                f"of token lists, got {describe(texts)}. For token ids, "
+                "call `predict` and take the argmax of the tags."
+            )
+        sentences = preprocessor.tokenize(texts)
+        outputs = self.predict(
+            preprocessor.model_inputs(sentences),
+            batch_size=batch_size,
+            verbose=0,
+        )
+        if isinstance(outputs, dict):
+            outputs = outputs["tags"]
+        tag_ids = np.asarray(outputs).argmax(axis=-1)
+        return [
+            [
+                (token, preprocessor.label_name(int(tag_ids[row, step])))
+                for step, token in enumerate(tokens)
+            ]
+            for row, tokens in enumerate(sentences)
+        ]
 
     def training_targets(self, token_ids, tags):
         """The `y` for `fit()`/`evaluate()`: `tags`, or with language

@@ -9,7 +9,9 @@ The preset folder is `rnnzoo.zoo.presets`'s, plus:
   text into the model's ids exactly as in training;
 * for text classification the model itself is a `TextModel(model,
   text_vectorization)`: it takes raw strings, its vocabulary in the layer's
-  own assets.
+  own assets;
+* `preprocessor.json`: the task's preprocessor (`rnnzoo.preprocessors`),
+  which `rnnzoo.create_model(..., pretrained=True)` attaches to the model.
 
 `metadata.json` holds the effective zoo config, the pipeline options, the
 test metrics and how the run was trained; `load_trained_preset` reads all
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from rnnzoo.data.vectorizers import Vectorizer
 from rnnzoo.models.text_input import TextModel
+from rnnzoo.preprocessors import preprocessor_class
 from rnnzoo.training.precision import precision_policy
 from rnnzoo.zoo import hub
 from rnnzoo.zoo import presets
@@ -67,6 +70,12 @@ def export_preset(
     presets.save_preset(saved, scratch, metadata)
     if vectorizer is not None:
         vectorizer.save_assets(scratch / presets.ASSETS_DIR / VECTORIZER_DIR)
+    preprocessor_type = preprocessor_class(metadata.get("task"))
+    if preprocessor_type is not None and (
+        vectorizer is not None or not preprocessor_type.needs_vectorizer
+    ):
+        body = saved.model if text_input else saved
+        preprocessor_type.from_model(body, vectorizer, metadata).save(scratch)
     shutil.rmtree(directory, ignore_errors=True)
     os.replace(scratch, directory)
     return directory

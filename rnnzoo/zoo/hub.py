@@ -10,10 +10,16 @@ broken transfer) into a temporary name, are checked against the pinned
 sha256, and only then move into the cache under `RNNZOO_HOME` (default
 `<Keras home>/rnnzoo`). A cached file is checked again on every use. With
 `RNNZOO_OFFLINE=1` nothing touches the network.
+
+Offline first: in a source checkout (or any install that ships `hub/`
+beside the package) an archive found there with the pinned hash is copied
+into the cache instead of downloaded, unless `RNNZOO_WEIGHTS_URL` names
+another hub.
 """
 
 import hashlib
 import os
+import shutil
 import urllib.parse
 from pathlib import Path
 
@@ -35,6 +41,12 @@ def cache_dir() -> Path:
         return Path(home).expanduser()
     keras_home = os.environ.get("KERAS_HOME", os.path.join("~", ".keras"))
     return Path(keras_home).expanduser() / "rnnzoo"
+
+
+def checkout_hub() -> Path:
+    """The `hub/` folder of the source checkout rnnzoo runs from (it may
+    not exist, e.g. for an installed wheel)."""
+    return Path(__file__).resolve().parents[2] / "hub"
 
 
 def weights_url() -> str:
@@ -86,6 +98,14 @@ def fetch(file_name: str, sha256: str, base_url: str | None = None) -> Path:
         if sha256_of(target) == sha256:
             return target
         target.unlink()  # Stale or corrupt: never trusted, fetched again.
+    local = checkout_hub() / file_name
+    if (
+        base_url is None
+        and not os.environ.get("RNNZOO_WEIGHTS_URL")
+        and local.is_file()
+        and sha256_of(local) == sha256
+    ):
+        return _copy_into_cache(local, target)
     if is_offline():
         raise DownloadError(
             f"RNNZOO_OFFLINE is set and {file_name} is not in the cache: "
@@ -122,4 +142,17 @@ def download(url: str, target: Path, sha256: str | None) -> Path:
             "another mirror (RNNZOO_WEIGHTS_URL)."
         )
     os.replace(partial, target)
+    return target
+
+
+def _copy_into_cache(source: Path, target: Path) -> Path:
+    """Copies a verified local archive into the cache, via a temporary
+    name, so the cache never holds half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f".{target.name}.partial"
+    try:
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target

@@ -7,7 +7,9 @@ A preset folder holds
 * `metadata.json`: rnnzoo and Keras versions, parameter count, and what the
   caller adds (dataset, metrics, ...);
 * `assets/`: what layers save beside their weights (e.g. the vocabulary of
-  a `TextVectorization` layer), one sub-folder per layer.
+  a `TextVectorization` layer), one sub-folder per layer;
+* `preprocessor.json`, for a model with a `preprocessor`: its class and
+  options (see `rnnzoo.preprocessors`), its vocabularies in `assets/`.
 
 For download it is packed into one `.tar.gz` archive (`pack_preset`).
 `load_preset` takes a folder, an archive, an `https://`/`file://` URL of an
@@ -62,6 +64,9 @@ def save_preset(model, directory, metadata=None) -> Path:
         layer_dir = directory / ASSETS_DIR / layer.name
         layer_dir.mkdir(parents=True, exist_ok=True)
         layer.save_assets(str(layer_dir))
+    preprocessor = getattr(model, "preprocessor", None)
+    if preprocessor is not None:
+        preprocessor.save(directory)
     full_metadata = {
         "rnnzoo_version": rnnzoo.__version__,
         "keras_version": keras.__version__,

@@ -148,41 +148,86 @@ def create_model(name: str, pretrained=False, **overrides):
             folder, archive path, URL or `hf://org/repo` to load instead.
         **overrides: Architecture arguments replacing the config's. With
             pretrained weights, arguments that change the head (e.g. a
-            different `num_classes`) keep the pretrained body and start the
-            mismatching layers fresh.
+            different `num_classes`) keep the pretrained body and
+            preprocessor and start the mismatching layers fresh.
 
     Returns:
-        A `keras.Model` from `rnnzoo.models`.
+        A `keras.Model` from `rnnzoo.models`; a pretrained one carries its
+        `preprocessor`, so it takes and gives raw data (texts, images).
 
     Example:
 
     >>> model = rnnzoo.create_model("sentiment_bilstm")  # doctest: +SKIP
+    >>> tagger = rnnzoo.create_model(
+    ...     "upos_tagger.ud_en_ewt", pretrained=True)  # doctest: +SKIP
+    >>> tagger.tag(["I love this movie ."])  # doctest: +SKIP
+    [[('I', 'PRON'), ('love', 'VERB'), ('this', 'DET'), ('movie', 'NOUN'),
+      ('.', 'PUNCT')]]
     """
     config = get_config(name)
     if pretrained is False or pretrained is None:
         return build_model(config, **overrides)
-    if pretrained is True:
-        location = fetch_weights(name)
-    else:
-        location = pretrained
-    pretrained_model = presets.load_preset(location)
-    if not overrides:
-        return pretrained_model
-    # A text model keeps its vectorizer; the overrides reach the model
-    # behind it.
-    vectorizer = getattr(pretrained_model, "vectorizer", None)
-    body = pretrained_model.model if vectorizer else pretrained_model
-    model = build_model(
-        {
-            "architecture": {
-                "class": config["architecture"]["class"],
-                "arguments": _arguments_of(body),
-            }
-        },
-        **overrides,
+    location = fetch_weights(name) if pretrained is True else pretrained
+    return load_task(location, **overrides)
+
+
+def _is_zoo_name(preset) -> bool:
+    if not isinstance(preset, str) or "://" in preset or Path(preset).exists():
+        return False
+    return _split_name(preset)[0] in _all_configs()
+
+
+def load_task(preset, **overrides):
+    """Loads a preset as its task model with the preprocessor attached.
+
+    Args:
+        preset: A zoo name `"name.tag"` (its published weights), a preset
+            folder, a `.tar.gz` archive of one, a URL or `hf://org/repo`.
+        **overrides: Architecture arguments to change (see
+            `create_model`).
+
+    Returns:
+        The model (the token model behind a `TextModel`), with
+        `preprocessor` set where the preset's task has one.
+    """
+    from rnnzoo.data.vectorizers import Vectorizer
+    from rnnzoo.preprocessors import TextClassifierPreprocessor
+    from rnnzoo.preprocessors import load_preprocessor
+
+    location = fetch_weights(preset) if _is_zoo_name(preset) else preset
+    preset_dir = presets.resolve_preset(location)
+    model = presets.load_preset(preset_dir)
+    metadata = presets.read_metadata(preset_dir)
+    text_layer = None
+    if isinstance(model, TextModel):
+        model, text_layer = model.model, model.vectorizer
+    preprocessor = load_preprocessor(preset_dir, model, metadata)
+    if preprocessor is None and text_layer is not None:
+        # A user's own `TextModel` preset: its layer is the vocabulary.
+        preprocessor = TextClassifierPreprocessor(
+            Vectorizer({"text": text_layer})
+        )
+    if overrides:
+        model = _with_overrides(model, overrides)
+        if preprocessor is not None and set(overrides) & _HEAD_ARGUMENTS:
+            preprocessor.label_names = None  # A new head, new classes.
+    model.preprocessor = preprocessor
+    return model
+
+
+# Arguments that give a model new classes or tags: the preset's label
+# names no longer apply.
+_HEAD_ARGUMENTS = {"num_classes", "num_tags"}
+
+
+def _with_overrides(pretrained_model, overrides):
+    """The same architecture with `overrides`, the pretrained weights kept
+    wherever their shapes still fit."""
+    model = type(pretrained_model)(
+        **{**_arguments_of(pretrained_model), **overrides}
     )
-    transfer_matching_weights(body, model)
-    return TextModel(model, vectorizer) if vectorizer else model
+    transfer_matching_weights(pretrained_model, model)
+    return model
 
 
 def _arguments_of(model):

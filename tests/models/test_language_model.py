@@ -197,8 +197,10 @@ def test_prompts_of_different_lengths_in_one_batch(rng):
         np.testing.assert_array_equal(together[row], alone[0])
     with pytest.raises(ValueError, match="at least one real step"):
         model.generate(np.array([[3, 4], [0, 0]]), max_length=5)
-    with pytest.raises(ValueError, match="`prompt` must be numbers .*'to be'"):
+    with pytest.raises(ValueError, match="no preprocessor"):
         model.generate(["to be", "or not"], max_length=5)
+    with pytest.raises(ValueError, match="`prompt` must be numbers .*'to'"):
+        model.generate([["to", "be"]], max_length=5)
     with pytest.raises(ValueError, match="`inputs` must be numbers"):
         model.decoding_step(np.array(["to be"]))
 

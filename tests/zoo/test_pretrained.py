@@ -29,9 +29,7 @@ the whole split.
 """
 
 import argparse
-import http.server
 import json
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +37,7 @@ import pytest
 
 import rnnzoo
 from rnnzoo.models.text_input import TextModel
+from rnnzoo.preprocessors import TextClassifierPreprocessor
 from rnnzoo.training import evaluate
 from rnnzoo.zoo import hub
 from rnnzoo.zoo import publish
@@ -91,32 +90,6 @@ def read_golden() -> dict:
     return json.loads(GOLDEN_FILE.read_text())
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, directory=str(HUB_DIR), **kwargs)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def hub_server(tmp_path_factory):
-    """Serves `hub/` on 127.0.0.1; the cache is a fresh folder, so every
-    archive goes through the download path once."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _QuietHandler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RNNZOO_HOME", str(tmp_path_factory.mktemp("cache")))
-        patch.setenv(
-            "RNNZOO_WEIGHTS_URL", f"http://127.0.0.1:{httpd.server_address[1]}/"
-        )
-        patch.delenv("RNNZOO_OFFLINE", raising=False)
-        yield
-    httpd.shutdown()
-    httpd.server_close()
-
-
 def golden_of(name, entry) -> dict:
     key = f"{name}.{entry['tag']}"
     golden = read_golden().get(key)
@@ -146,8 +119,10 @@ def slice_metrics(name, entry) -> dict:
 def golden_inputs(model):
     """Fixed inputs: two sentences for a model of raw strings, else the
     model's own seeded `example_inputs`."""
-    if isinstance(model, TextModel):
-        return np.array(GOLDEN_SENTENCES, dtype=object)
+    if isinstance(model, TextModel) or isinstance(
+        model.preprocessor, TextClassifierPreprocessor
+    ):
+        return list(GOLDEN_SENTENCES)
     if hasattr(model, "reset_state"):
         # A stateful model carries states between calls: start from zero.
         model.reset_state()

@@ -92,11 +92,13 @@ def test_new_head_keeps_vectorizer_and_body(tmp_path, monkeypatch):
     tuned = registry.create_model(
         "text_tiny", pretrained=str(preset_dir), num_classes=5
     )
-    assert isinstance(tuned, TextModel)
-    assert tuned.predict(REVIEWS, verbose=0).shape == (3, 5)
-    np.testing.assert_array_equal(
-        tuned.model.weights[0], model.model.weights[0]
+    # The classifier comes back with its vocabulary as a preprocessor.
+    assert isinstance(tuned, SequenceClassifier)
+    assert tuned.preprocessor.vectorizer.vocabulary("text") == (
+        model.vectorizer.get_vocabulary()
     )
+    assert tuned.predict(REVIEWS, verbose=0).shape == (3, 5)
+    np.testing.assert_array_equal(tuned.weights[0], model.model.weights[0])
 
 
 @pytest.mark.parametrize("batch", [["one text"], "one text"])
