@@ -1,5 +1,5 @@
-"""The `rnnzoo` command: `rnnzoo list | info | download | train | evaluate
-| verify | tune | bench`.
+"""The `rnnzoo` command: `rnnzoo list | info | download | predict | train
+| evaluate | verify | tune | bench`.
 
 Errors print one line to stderr and exit with status 1.
 """
@@ -27,6 +27,79 @@ def _download(args):
     from rnnzoo.zoo.registry import fetch_weights
 
     print(fetch_weights(args.name))
+
+
+def _predict(args):
+    from rnnzoo.zoo import predict
+
+    inputs = predict.read_inputs(args.inputs, args.file)
+    model = predict.load_model(args.name)
+    predictions = predict.predict(
+        model,
+        inputs,
+        output_midi=args.output_midi,
+        strategy=args.strategy,
+        beam_width=args.beam_width,
+        max_length=args.max_length,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        seed=args.seed,
+    )
+    text = predict.format_predictions(predictions, as_json=args.json)
+    if text or args.json:
+        print(text)
+
+
+def _add_predict_parser(commands):
+    predict = commands.add_parser(
+        "predict",
+        help="run a published model (or a preset) on texts, image files or "
+        ".npy arrays; one result per input",
+        description="Runs a model on raw inputs and prints one result per "
+        "input: a line each (the tagger's as token/TAG ...), or with --json "
+        "one JSON list of {input, result} (and classifiers' probabilities). "
+        "Inputs are texts for the text models, image files (or .npy images) "
+        "for the captioner, .npy arrays (steps, features) or (batch, steps, "
+        "features) for the numeric models; a blank input gives an empty "
+        "result.",
+    )
+    predict.add_argument(
+        "name",
+        metavar="NAME.TAG",
+        help="a zoo model (NAME alone: its default tag), or a preset folder "
+        "or archive",
+    )
+    predict.add_argument(
+        "inputs", nargs="*", help="texts, image files or .npy files"
+    )
+    predict.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a text file of inputs, one a line (- for standard input), "
+        "read after the inputs given as arguments; repeatable",
+    )
+    predict.add_argument(
+        "--json", action="store_true", help="print one JSON document"
+    )
+    predict.add_argument(
+        "--strategy", choices=("greedy", "sample", "top_k", "beam")
+    )
+    predict.add_argument("--beam-width", type=int)
+    predict.add_argument(
+        "--max-length", type=int, help="most tokens (steps) generated"
+    )
+    predict.add_argument("--temperature", type=float)
+    predict.add_argument("--top-k", type=int)
+    predict.add_argument("--seed", type=int, help="for repeatable sampling")
+    predict.add_argument(
+        "--output-midi",
+        metavar="PATH",
+        help="music model: write each prompt and its continuation as MIDI "
+        "(PATH, then STEM-2.mid, ...) instead of printing the notes",
+    )
+    predict.set_defaults(run=_predict)
 
 
 def _assignments(pairs):
@@ -258,6 +331,7 @@ def build_parser():
     )
     download.add_argument("name", help="NAME or NAME.TAG")
     download.set_defaults(run=_download)
+    _add_predict_parser(commands)
     _add_train_parser(commands)
     _add_verify_parser(commands)
     _add_tune_parser(commands)
