@@ -7,9 +7,16 @@ temporary working folder, with `RNNZOO_NOTEBOOK_SMALL=1`: the notebooks
 shrink their data and training to run in seconds. Most of a small
 notebook's time is its kernel importing TensorFlow and tracing graphs, so
 the notebooks run two at a time.
+
+The notebooks are stored executed, with their outputs and figures, as
+`notebooks/execute.py` writes them; a test checks each one as stored
+(one run from top to bottom, no errors, figures, no log noise or local
+paths in the outputs, under 1 MB).
 """
 
 import asyncio
+import functools
+import importlib.util
 import json
 import os
 import sys
@@ -23,6 +30,7 @@ import yaml
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPOSITORY / "notebooks").glob("*.ipynb"))
+EXECUTE_SCRIPT = REPOSITORY / "notebooks" / "execute.py"
 EXPECTED = {
     "01_quickstart",
     "02_custom_cells",
@@ -141,16 +149,61 @@ def test_every_tutorial_is_there():
     assert {path.stem for path in NOTEBOOKS} == EXPECTED
 
 
+@functools.cache
+def execute_script():
+    """`notebooks/execute.py`, the script that stores the notebooks
+    executed, as a module."""
+    spec = importlib.util.spec_from_file_location("execute", EXECUTE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_is_stored_clean_with_a_small_switch(path):
+def test_notebook_is_stored_executed_with_a_small_switch(path):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert "RNNZOO_NOTEBOOK_SMALL" in code_cells[0].source
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [], f"{path.name}: clear the outputs"
-            assert cell.execution_count is None, f"{path.name}: clear counts"
+    problems = execute_script().stored_output_problems(
+        notebook, path.stat().st_size
+    )
+    assert not problems, (
+        f"{path.name}: " + "; ".join(problems) + ". Refresh its stored "
+        f"outputs: python notebooks/execute.py {path.stem}"
+    )
+    if path.stem in WITH_FIGURES:
+        assert outputs_of(notebook, "image/png"), "no figure is stored"
+
+
+def test_execute_script_drops_log_noise_and_local_paths(tmp_path):
+    execute = execute_script()
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print(1)", execution_count=1)
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "stream",
+            name="stderr",
+            text="I0000 00:00:1796428590.811031   32747 port.cc:153] oneDNN "
+            "custom operations are on.\n"
+            "WARNING:tensorflow:5 out of the last 5 calls triggered "
+            "tf.function retracing.\n"
+            "a real warning\n",
+        ),
+        nbformat.v4.new_output(
+            "stream",
+            name="stdout",
+            text=f"{REPOSITORY / 'hub'} and {tmp_path / 'runs'}\n",
+        ),
+    ]
+    notebook.cells.append(cell)
+    assert len(execute.stored_output_problems(notebook)) == 3
+
+    execute.clean_outputs(notebook, [tmp_path])
+    stderr, stdout = cell.outputs
+    assert stderr.text == "a real warning\n"
+    assert stdout.text == "hub and runs\n"
+    assert execute.stored_output_problems(notebook) == []
 
 
 def test_kernel_runs_this_interpreter(
