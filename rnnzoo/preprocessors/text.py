@@ -17,12 +17,15 @@ from rnnzoo.preprocessors.base import check_vectorizer
 from rnnzoo.preprocessors.base import dataset_label_names
 from rnnzoo.preprocessors.base import register_preprocessor
 
-# Universal Dependencies (and Penn Treebank) style: clitics split off
+# Universal Dependencies (and Penn Treebank) style: common abbreviations
+# kept with their period ("Mr."), clitics split off
 # ("do" "n't", "woman" "'s"), words with inner hyphens or numbers with
 # inner separators ("well-known", "3.5", "1,000") kept whole, and any other
 # non-space character a token of its own.
 _TOKEN = re.compile(
-    r"(?i:n't)\b"
+    # Abbreviations that keep their period, as in the treebanks.
+    r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|Inc|Ltd|Co|e\.g|i\.e)\."
+    r"|(?i:n't)\b"
     r"|\w+(?=(?i:n't)\b)"
     r"|'(?i:s|re|ve|ll|d|m)\b"
     r"|\w+(?:[-.,]\w+)*"
