@@ -45,7 +45,8 @@ class ImageCaptioner(EncoderDecoderModel):
                -> per-step probabilities over the caption vocabulary
     ```
 
-    The backbone is `"small_cnn"` (built in-house, for tests and CPUs), any
+    The backbone is `"small_cnn"` or the deeper `"medium_cnn"` (built
+    in-house, for tests and CPUs), any
     `keras.applications` class name with `backbone_weights` `None`,
     `"imagenet"` or a weights path (images go in as the application
     expects them: apply its `preprocess_input` first), or none at all:
@@ -82,8 +83,8 @@ class ImageCaptioner(EncoderDecoderModel):
             initial state only, as in Show and Tell).
         attention_units: Width of the attention's hidden layer.
         attention_kwargs: Further arguments of the attention.
-        backbone: `"small_cnn"` (the default with images), a
-            `keras.applications` class name, or `None` with
+        backbone: `"small_cnn"` (the default with images), `"medium_cnn"`,
+            a `keras.applications` class name, or `None` with
             `feature_input_shape`.
         image_shape: `(height, width, channels)` of the images.
         backbone_weights: `None`, `"imagenet"` or a weights file, for a
@@ -164,7 +165,8 @@ class ImageCaptioner(EncoderDecoderModel):
             backbone = "small_cnn" if backbone is None else backbone
             if backbone not in BACKBONES:
                 raise ValueError(
-                    "`backbone` must be 'small_cnn' or a keras.applications "
+                    "`backbone` must be 'small_cnn', 'medium_cnn' or a "
+                    "keras.applications "
                     f"class name such as 'MobileNetV2', got backbone="
                     f"{backbone!r}"
                 )

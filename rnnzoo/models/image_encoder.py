@@ -11,8 +11,6 @@ APPLICATIONS = tuple(
 )
 """The `keras.applications` backbones, by class name (`"ResNet50"`, ...)."""
 
-BACKBONES = ("small_cnn", *APPLICATIONS)
-
 
 def small_cnn(image_shape) -> keras.Sequential:
     """The in-house backbone for tests and CPUs: pixels scaled from
@@ -30,6 +28,35 @@ def small_cnn(image_shape) -> keras.Sequential:
         ],
         name="small_cnn",
     )
+
+
+def medium_cnn(image_shape) -> keras.Sequential:
+    """A deeper in-house backbone, still for CPUs: pixels scaled to
+    `[0, 1]`, two 3x3 ReLU convolutions of 32 filters, 2x2 max pooling,
+    two of 64, 2x2 max pooling, and one of 128; a `(H, W, C)` image becomes
+    a `(H/4, W/4, 128)` grid, each region seeing 24x24 pixels (a whole
+    MNIST digit; `small_cnn`'s see 10x10, so a digit's name must be pieced
+    together by the attention)."""
+    convolution = dict(kernel_size=3, padding="same", activation="relu")
+    return keras.Sequential(
+        [
+            keras.Input(shape=image_shape),
+            keras.layers.Rescaling(1.0 / 255.0, name="rescaling"),
+            keras.layers.Conv2D(32, **convolution),
+            keras.layers.Conv2D(32, **convolution),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(64, **convolution),
+            keras.layers.Conv2D(64, **convolution),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(128, **convolution),
+        ],
+        name="medium_cnn",
+    )
+
+
+IN_HOUSE_BACKBONES = {"small_cnn": small_cnn, "medium_cnn": medium_cnn}
+"""The backbones built here, by name: small, for CPUs and tests."""
+BACKBONES = (*IN_HOUSE_BACKBONES, *APPLICATIONS)
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -50,9 +77,9 @@ class ImageEncoder(keras.layers.Layer):
     Args:
         state_sizes: The decoder's state sizes, one list per layer (see
             `TokenDecoder.state_sizes`).
-        backbone: `"small_cnn"` (see `small_cnn`), a `keras.applications`
-            class name (e.g. `"MobileNetV2"`), or `None` for precomputed
-            feature grids.
+        backbone: `"small_cnn"` or `"medium_cnn"` (see those functions),
+            a `keras.applications` class name (e.g. `"MobileNetV2"`), or
+            `None` for precomputed feature grids.
         image_shape: `(H, W, C)` of the images, with a backbone.
         backbone_weights: Weights of a `keras.applications` backbone:
             `None` (random), `"imagenet"` or a path to a weights file.
@@ -92,8 +119,8 @@ class ImageEncoder(keras.layers.Layer):
         self.image_shape = None if image_shape is None else tuple(image_shape)
         self.backbone_weights = backbone_weights
         self.backbone = None
-        if backbone == "small_cnn":
-            self.backbone = small_cnn(self.image_shape)
+        if backbone in IN_HOUSE_BACKBONES:
+            self.backbone = IN_HOUSE_BACKBONES[backbone](self.image_shape)
         elif backbone is not None:
             self.backbone = getattr(keras.applications, backbone)(
                 include_top=False,

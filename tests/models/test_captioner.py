@@ -127,6 +127,26 @@ def test_small_cnn_grid_and_initial_state(rng):
     assert tuple(initial_state[0][0].shape) == (2, 8)
 
 
+def test_medium_cnn_sees_a_whole_digit_per_region(rng):
+    model = build(
+        {"cell": "gru", "image_shape": (12, 36, 1), "backbone": "medium_cnn"}
+    )
+    images = rng.uniform(0, 255, (2, 12, 36, 1)).astype("float32")
+    memory, _, _ = model.encode(images)
+    assert tuple(memory.shape) == (2, 27, 128)
+
+    # A region's features depend on pixels up to 11 away (24 px field),
+    # and not beyond: perturb one pixel and see which regions change.
+    def grid_of(x):
+        return np.asarray(model.encode(x)[0]).reshape(2, 3, 9, -1)
+
+    changed = images.copy()
+    changed[:, 6, 2, 0] += 50.0
+    moved = np.abs(grid_of(changed) - grid_of(images)).max(axis=(0, 3)) > 0
+    columns = np.flatnonzero(moved.any(axis=0))
+    assert columns.min() == 0 and columns.max() == 3
+
+
 # A captioner trained on shape strips, shared by the tests below.
 
 TRAIN, TEST, CELLS, SIZE = 1024, 256, 3, 12
