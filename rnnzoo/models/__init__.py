@@ -1,6 +1,9 @@
 """rnnzoo's architectures by input/output shape, each a `keras.Model` that
 takes any registered cell by name, and the building blocks they share."""
 
+from rnnzoo.models.backbone import BACKBONE_ARGUMENTS
+from rnnzoo.models.backbone import RecurrentBackbone
+from rnnzoo.models.backbone import recurrent_encoder
 from rnnzoo.models.base import RecurrentModel
 from rnnzoo.models.captioner import ImageCaptioner
 from rnnzoo.models.characters import CharacterWordEncoder
@@ -9,7 +12,6 @@ from rnnzoo.models.classifier import SequenceClassifier
 from rnnzoo.models.decoder import TokenDecoder
 from rnnzoo.models.encoder import RecurrentStack
 from rnnzoo.models.encoder import SplitDirections
-from rnnzoo.models.encoder import recurrent_encoder
 from rnnzoo.models.encoder import stack_recurrent_layers
 from rnnzoo.models.generation import GenerationResult
 from rnnzoo.models.image_encoder import ImageEncoder

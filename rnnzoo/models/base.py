@@ -10,14 +10,36 @@ from rnnzoo.models.raw_inputs import is_token_lists
 from rnnzoo.models.raw_inputs import require_preprocessor
 
 
-class RecurrentModel(keras.Model):
+class ArgumentsConfig:
+    """A functional model whose constructor arguments are its config: the
+    constructor calls `remember_arguments(...)` with every argument, which
+    become attributes and the config, so `from_config(get_config())` (and
+    loading a `.keras` file) rebuilds the same graph."""
+
+    def remember_arguments(self, **arguments) -> None:
+        """Stores the constructor arguments as attributes and config."""
+        self._arguments = dict(arguments)
+        for key, value in arguments.items():
+            setattr(self, key, value)
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        for key, value in self._arguments.items():
+            config[key] = dict(value) if isinstance(value, dict) else value
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class RecurrentModel(ArgumentsConfig, keras.Model):
     """Base of the architectures in `rnnzoo.models`.
 
-    A subclass builds its graph from `keras.Input`s in `__init__`, calls
-    `super().__init__(inputs=..., outputs=..., **kwargs)` and then
-    `self.remember_arguments(...)` with every constructor argument: they
-    become attributes and the config, so `from_config(get_config())` (and
-    loading a `.keras` file) rebuilds the same graph. A subclass overrides
+    A subclass builds its graph in `__init__` (a task from its
+    `RecurrentBackbone`), calls `super().__init__(inputs=..., outputs=...,
+    **kwargs)` and then `self.remember_arguments(...)` with every
+    constructor argument (see `ArgumentsConfig`). A subclass overrides
     `default_loss()`, `default_metrics()` and `default_loss_weights()` for
     `compile(loss="auto", metrics="auto")`.
 
@@ -101,22 +123,6 @@ class RecurrentModel(keras.Model):
             *args,
             **kwargs,
         )
-
-    def remember_arguments(self, **arguments) -> None:
-        """Stores the constructor arguments as attributes and config."""
-        self._arguments = dict(arguments)
-        for key, value in arguments.items():
-            setattr(self, key, value)
-
-    def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable}
-        for key, value in self._arguments.items():
-            config[key] = dict(value) if isinstance(value, dict) else value
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def example_inputs(
         self, batch_size: int = 2, sequence_length: int = 6, seed: int = 0

@@ -12,6 +12,16 @@ from rnnzoo.models.arguments import check_positive_integer
 
 TOKEN_IDS = "token_ids"
 CHARACTER_IDS = "character_ids"
+#: The arguments of a backbone's character features, in the order of
+#: `check_character_arguments`.
+CHARACTER_ARGUMENTS = (
+    "character_vocab_size",
+    "character_embedding_dim",
+    "character_filters",
+    "character_kernel_size",
+    "max_word_length",
+    "word_dropout",
+)
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -286,14 +296,15 @@ def word_and_character_input(
     word_dropout: float = 0.0,
     mask_zero: bool = True,
     sequence_length: int | None = None,
+    batch_size: int | None = None,
 ):
     """Creates the two inputs of a model that reads words and their
     characters, and the features it feeds forward: each word's embedding
     concatenated with its `CharacterWordEncoder` features.
 
     Args:
-        vocab_size, embedding_dim, mask_zero, sequence_length: The token
-            input, as in `sequence_input`.
+        vocab_size, embedding_dim, mask_zero, sequence_length,
+            batch_size: The token input, as in `sequence_input`.
         character_vocab_size: Number of character ids, padding and `[UNK]`
             included.
         character_embedding_dim, character_filters, character_kernel_size:
@@ -322,7 +333,10 @@ def word_and_character_input(
     check_positive_integer("vocab_size", vocab_size)
     check_positive_integer("embedding_dim", embedding_dim)
     token_inputs = keras.Input(
-        shape=(sequence_length,), dtype="int32", name=TOKEN_IDS
+        shape=(sequence_length,),
+        batch_size=batch_size,
+        dtype="int32",
+        name=TOKEN_IDS,
     )
     token_ids = token_inputs
     if word_dropout:
@@ -335,6 +349,7 @@ def word_and_character_input(
     )(token_ids)
     character_inputs = keras.Input(
         shape=(sequence_length, max_word_length),
+        batch_size=batch_size,
         dtype="int32",
         name=CHARACTER_IDS,
     )

@@ -6,14 +6,17 @@ import numpy as np
 
 from rnnzoo.models.arguments import check_choice
 from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.models.backbone import RecurrentBackbone
 from rnnzoo.models.base import RecurrentModel
-from rnnzoo.models.encoder import recurrent_encoder
-from rnnzoo.models.pooling import get_pooling
+from rnnzoo.models.pooling import pool_backbone
+from rnnzoo.models.task_backbone import takes_backbone
+from rnnzoo.models.task_backbone import task_backbone
 
 ACTIVATIONS = ("auto", "softmax", "sigmoid", None)
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
+@takes_backbone()
 class SequenceClassifier(RecurrentModel):
     """A recurrent classifier: one label per sequence.
 
@@ -43,28 +46,9 @@ class SequenceClassifier(RecurrentModel):
 
     Args:
         num_classes: Positive integer, the number of classes.
-        cell: Registry name of the recurrent cell, one of
-            `rnnzoo.layers.cell_names()`. Default `"lstm"`.
-        units: Width of every recurrent layer (per direction). Default 64.
-        num_layers: Number of stacked recurrent layers. Default 1.
-        bidirectional: Whether each layer reads the sequence both ways.
-        residual: Whether layers of equal input and output width add their
-            input to their output.
-        dropout: Float in `[0, 1)`, dropout on the inputs of every
-            recurrent layer and on the pooled vector.
-        recurrent_dropout: Float in `[0, 1)`, each cell's dropout on its
-            previous state.
-        cell_kwargs: Dict of further arguments of every recurrent layer,
-            e.g. `{"skip": 4}` for `"skip_rnn"`.
-        vocab_size: Number of token ids, padding included, for token
-            inputs `(batch, steps)` int32. Pass this or `input_dim`.
-        embedding_dim: Width of the token embedding; default `units`.
-        mask_zero: Whether token id 0 is padding (masked). Default `True`.
-        input_dim: Number of features per step, for real-valued inputs
-            `(batch, steps, input_dim)`. Pass this or `vocab_size`.
-        mask_value: For feature inputs, the value that marks a padded step
-            (all features equal to it), or `None`.
-        sequence_length: Fixed number of steps, or `None` for any.
+        backbone: A `RecurrentBackbone` to share (e.g. a pretrained
+            one's), or `None` (default) for a new one built from the
+            backbone arguments in `**kwargs`.
         pooling: How the output sequence becomes one vector: `"last"` (the
             final output of each direction: the forward direction's last
             unmasked step, the backward direction's first), `"mean"`,
@@ -73,7 +57,10 @@ class SequenceClassifier(RecurrentModel):
         attention_units: Width of the attention scoring layer, for
             `pooling="attention"`; default the pooled width.
         activation: `"auto"`, `"softmax"`, `"sigmoid"` or `None`, see above.
-        **kwargs: Arguments of `keras.Model` (`name`, `trainable`).
+        **kwargs: Without `backbone`, the arguments of a new one, e.g.
+            `cell`, `units`, `bidirectional`, `vocab_size` or `input_dim`
+            (see `RecurrentBackbone`; its `dropout` also drops the pooled
+            vector); and arguments of `keras.Model` (`name`, `trainable`).
 
     Example:
 
@@ -96,20 +83,7 @@ class SequenceClassifier(RecurrentModel):
     def __init__(
         self,
         num_classes: int,
-        cell: str = "lstm",
-        units: int = 64,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        residual: bool = False,
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        cell_kwargs: dict | None = None,
-        vocab_size: int | None = None,
-        embedding_dim: int | None = None,
-        mask_zero: bool = True,
-        input_dim: int | None = None,
-        mask_value: float | None = None,
-        sequence_length: int | None = None,
+        backbone: RecurrentBackbone | None = None,
         pooling: str = "last",
         attention_units: int | None = None,
         activation: str | None = "auto",
@@ -132,43 +106,25 @@ class SequenceClassifier(RecurrentModel):
         else:
             output_units = num_classes
 
-        # === Functional model ===
-        encoder_arguments = dict(
-            cell=cell,
-            units=units,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            mask_zero=mask_zero,
-            input_dim=input_dim,
-            mask_value=mask_value,
-            sequence_length=sequence_length,
+        backbone, backbone_arguments = task_backbone(
+            type(self), backbone, kwargs
         )
-        inputs, sequence = recurrent_encoder(**encoder_arguments)
-        pooled = get_pooling(
-            pooling,
-            bidirectional=bidirectional,
-            attention_units=attention_units,
-        )(sequence)
-        if dropout > 0.0:
-            pooled = keras.layers.Dropout(dropout, name="head_dropout")(pooled)
+
+        # === Functional model ===
+        pooled = pool_backbone(backbone, pooling, attention_units)
         outputs = keras.layers.Dense(
             output_units,
             activation=resolved,
             dtype="float32",
             name="predictions",
         )(pooled)
-        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        super().__init__(inputs=backbone.input, outputs=outputs, **kwargs)
+        self.backbone = backbone
 
         # === Config ===
         self.remember_arguments(
             num_classes=num_classes,
-            **encoder_arguments,
+            **backbone_arguments,
             pooling=pooling,
             attention_units=attention_units,
             activation=activation,

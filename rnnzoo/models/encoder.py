@@ -1,5 +1,5 @@
-"""The recurrent stack every architecture shares, and `recurrent_encoder`,
-which puts a sequence input in front of it."""
+"""The recurrent stack every architecture shares, and
+`stack_recurrent_layers`, which puts one on a model's features."""
 
 import keras
 from keras import ops
@@ -8,8 +8,6 @@ from rnnzoo.layers.base import validate_rate
 from rnnzoo.layers.registry import get_recurrent_layer
 from rnnzoo.models.arguments import check_cell_arguments
 from rnnzoo.models.arguments import check_positive_integer
-from rnnzoo.models.inputs import check_sequence_input_arguments
-from rnnzoo.models.inputs import sequence_input
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -51,7 +49,7 @@ class RecurrentStack(keras.layers.Layer):
             `{"activation": "relu", "recurrent_initializer": "identity"}`
             for an IRNN.
         return_state: Whether the call also returns every layer's final
-            states.
+            states (unless the call says otherwise).
         **kwargs: Arguments of `keras.layers.Layer` (`name`, `dtype`).
 
     Call arguments:
@@ -61,6 +59,8 @@ class RecurrentStack(keras.layers.Layer):
             the forward states followed by the backward states).
         mask: Optional boolean `(batch, steps)`.
         training: Whether dropout is active.
+        return_state: Whether to also return the final states; default
+            the layer's `return_state`.
 
     Returns:
         The output sequence `(batch, steps, units * directions)`; with
@@ -106,11 +106,13 @@ class RecurrentStack(keras.layers.Layer):
 
         self.recurrent_layers = []
         for index in range(num_layers):
+            # Every layer returns its final states; `call` keeps them
+            # when asked, so one stack serves with and without them.
             layer = get_recurrent_layer(
                 cell,
                 units,
                 return_sequences=True,
-                return_state=self.return_state,
+                return_state=True,
                 recurrent_dropout=self.recurrent_dropout,
                 dtype=self.dtype_policy,
                 **cell_kwargs,
@@ -142,7 +144,16 @@ class RecurrentStack(keras.layers.Layer):
             self.dropout_layer.build(inputs_shape)
         self.built = True
 
-    def call(self, inputs, initial_state=None, mask=None, training=None):
+    def call(
+        self,
+        inputs,
+        initial_state=None,
+        mask=None,
+        training=None,
+        return_state=None,
+    ):
+        if return_state is None:
+            return_state = self.return_state
         if initial_state is not None and len(initial_state) != len(
             self.recurrent_layers
         ):
@@ -167,13 +178,12 @@ class RecurrentStack(keras.layers.Layer):
                 mask=mask,
                 training=training,
             )
-            if self.return_state:
-                outputs, *states = outputs
-                final_states.append(list(states))
+            outputs, *states = outputs
+            final_states.append(list(states))
             if self.residual and sequence.shape[-1] == outputs.shape[-1]:
                 outputs = ops.add(outputs, sequence)
             sequence = outputs
-        if self.return_state:
+        if return_state:
             return sequence, final_states
         return sequence
 
@@ -253,80 +263,6 @@ class SplitDirections(keras.layers.Layer):
         return {**super().get_config(), "units": self.units}
 
 
-def recurrent_encoder(
-    cell: str,
-    units: int,
-    num_layers: int = 1,
-    bidirectional: bool = False,
-    residual: bool = False,
-    dropout: float = 0.0,
-    recurrent_dropout: float = 0.0,
-    cell_kwargs: dict | None = None,
-    vocab_size: int | None = None,
-    embedding_dim: int | None = None,
-    mask_zero: bool = True,
-    input_dim: int | None = None,
-    mask_value: float | None = None,
-    sequence_length: int | None = None,
-    return_first_layer: bool = False,
-):
-    """Builds the input and the recurrent stack every architecture starts
-    with: `sequence_input` followed by a `RecurrentStack`.
-
-    Args:
-        cell, units, num_layers, bidirectional, residual, dropout,
-            recurrent_dropout, cell_kwargs: As in `RecurrentStack`.
-        vocab_size, mask_zero, input_dim, mask_value, sequence_length: As
-            in `sequence_input`.
-        embedding_dim: As in `sequence_input`; default `units`.
-        return_first_layer: Whether to also return the first recurrent
-            layer's output sequence. The stack is then built as two
-            `RecurrentStack`s, the first layer (`"recurrent_stack"`) and the
-            others (`"upper_recurrent_stack"`), which compute the same as
-            one stack. In a bidirectional stack only the first layer's
-            directions have not read each other: its forward half at step
-            `t` has read steps `0..t` alone.
-
-    Returns:
-        `(inputs, sequence)`: the `keras.Input` and the stack's masked
-        output sequence `(batch, steps, units * directions)`; with
-        `return_first_layer=True`, `(inputs, sequence, first_sequence)`.
-    """
-    check_cell_arguments(cell, cell_kwargs)
-    check_positive_integer("units", units)
-    check_positive_integer("num_layers", num_layers)
-    check_sequence_input_arguments(
-        vocab_size=vocab_size,
-        embedding_dim=embedding_dim,
-        mask_zero=mask_zero,
-        input_dim=input_dim,
-        mask_value=mask_value,
-        sequence_length=sequence_length,
-    )
-    if vocab_size is not None and embedding_dim is None:
-        embedding_dim = units
-    inputs, features = sequence_input(
-        vocab_size=vocab_size,
-        embedding_dim=embedding_dim,
-        mask_zero=mask_zero,
-        input_dim=input_dim,
-        mask_value=mask_value,
-        sequence_length=sequence_length,
-    )
-    return inputs, *stack_recurrent_layers(
-        features,
-        cell=cell,
-        units=units,
-        num_layers=num_layers,
-        bidirectional=bidirectional,
-        residual=residual,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        cell_kwargs=cell_kwargs,
-        return_first_layer=return_first_layer,
-    )
-
-
 def stack_recurrent_layers(
     features,
     cell: str,
@@ -339,15 +275,20 @@ def stack_recurrent_layers(
     cell_kwargs: dict | None = None,
     return_first_layer: bool = False,
 ) -> tuple:
-    """Puts the recurrent stack of `recurrent_encoder` on `features`, for
-    an architecture that builds its own input (e.g. words and their
-    characters).
+    """Puts a recurrent stack on `features`, as `RecurrentBackbone` does
+    after its input.
 
     Args:
         features: The `(batch, steps, width)` features, with their mask.
         cell, units, num_layers, bidirectional, residual, dropout,
-            recurrent_dropout, cell_kwargs, return_first_layer: As in
-            `recurrent_encoder`.
+            recurrent_dropout, cell_kwargs: As in `RecurrentStack`.
+        return_first_layer: Whether to also return the first recurrent
+            layer's output sequence. The stack is then built as two
+            `RecurrentStack`s, the first layer (`"recurrent_stack"`) and the
+            others (`"upper_recurrent_stack"`), which compute the same as
+            one stack. In a bidirectional stack only the first layer's
+            directions have not read each other: its forward half at step
+            `t` has read steps `0..t` alone.
 
     Returns:
         `(sequence,)`, or with `return_first_layer=True` `(sequence,

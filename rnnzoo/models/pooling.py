@@ -319,3 +319,28 @@ def get_pooling(
     if pooling == "max":
         return MaskedMaxPooling(name=name)
     return AttentionPooling(attention_units, name=name)
+
+
+def pool_backbone(backbone, pooling: str, attention_units: int | None = None):
+    """A backbone's output sequence pooled into one vector per sequence,
+    the head of a many-to-one task: the `get_pooling` layer, then the
+    backbone's `dropout` (a `Dropout` named `"head_dropout"`) if any.
+
+    Args:
+        backbone: A `RecurrentBackbone`.
+        pooling, attention_units: As in `get_pooling`.
+
+    Returns:
+        The pooled `(batch, backbone.output_dim)` tensor of the backbone's
+        graph.
+    """
+    pooled = get_pooling(
+        pooling,
+        bidirectional=backbone.bidirectional,
+        attention_units=attention_units,
+    )(backbone.output)
+    if backbone.dropout > 0.0:
+        pooled = keras.layers.Dropout(backbone.dropout, name="head_dropout")(
+            pooled
+        )
+    return pooled

@@ -8,6 +8,7 @@ from keras import ops
 
 from rnnzoo.models.arguments import check_choice
 from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.models.backbone import RecurrentBackbone
 from rnnzoo.models.decoder import ATTENTIONS
 from rnnzoo.models.decoder import TokenDecoder
 from rnnzoo.models.generation import EncoderDecoderModel
@@ -16,10 +17,14 @@ from rnnzoo.models.generation import numeric_inputs
 from rnnzoo.models.generation import shift_targets
 from rnnzoo.models.raw_inputs import generate_texts
 from rnnzoo.models.raw_inputs import is_text
+from rnnzoo.models.sequence_encoder import SOURCE_ARGUMENTS
 from rnnzoo.models.sequence_encoder import SequenceEncoder
+from rnnzoo.models.task_backbone import takes_backbone
+from rnnzoo.models.task_backbone import task_backbone
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
+@takes_backbone(SOURCE_ARGUMENTS)
 class Seq2Seq(EncoderDecoderModel):
     """An encoder-decoder RNN: a source sequence in, a target sequence of
     another length out.
@@ -65,27 +70,12 @@ class Seq2Seq(EncoderDecoderModel):
     over the real target steps.
 
     Args:
-        vocab_size: Number of source token ids, padding included. Pass this
-            or `input_dim`.
+        backbone: A `RecurrentBackbone` whose embedding and recurrent stack
+            encode the source (shared, e.g. a pretrained one's), or `None`
+            (default) for a new one built from the backbone arguments in
+            `**kwargs`.
         target_vocab_size: Number of target token ids, padding, start and
             end included; default `vocab_size`.
-        cell: Registry name of the recurrent cell of the encoder and the
-            decoder. Default `"lstm"`.
-        units: Width of every encoder (per direction) and decoder layer.
-        num_layers: Number of encoder layers, and of decoder layers.
-        bidirectional: Whether the encoder reads the source both ways.
-        residual: Whether layers of equal input and output width add their
-            input to their output.
-        dropout: Float in `[0, 1)`, dropout on the inputs of every
-            recurrent layer and before the output layer.
-        recurrent_dropout: Float in `[0, 1)`, each cell's dropout on its
-            previous state.
-        cell_kwargs: Dict of further arguments of every cell.
-        embedding_dim: Width of the source embedding; default `units`.
-        mask_zero: Whether source id 0 is padding. Default `True`.
-        input_dim: Number of features per source step, for real-valued
-            sources (e.g. speech frames).
-        mask_value: For feature sources, the value of a padded step.
         attention: `"bahdanau"` (default), `"luong"` or `None`.
         attention_units: Width of the attention's hidden layer.
         attention_kwargs: Further arguments of the attention.
@@ -97,7 +87,13 @@ class Seq2Seq(EncoderDecoderModel):
         vocabulary: Optional target vocabulary (list of strings, or a
             `StringLookup`), for text from `translate`.
         separator: String between target tokens in text. Default `" "`.
-        **kwargs: Arguments of `keras.Model` (`name`, `trainable`).
+        **kwargs: Without `backbone`, the arguments of a new one, e.g.
+            `vocab_size` (the source's; or `input_dim`), `cell`, `units`,
+            `num_layers`, `bidirectional` (see `RecurrentBackbone`). The
+            decoder has as many layers of the same cell, `units`,
+            `residual`, `dropout` (also before the output layer),
+            `recurrent_dropout` and `cell_kwargs`. And arguments of
+            `keras.Model` (`name`, `trainable`).
 
     Example:
 
@@ -113,20 +109,8 @@ class Seq2Seq(EncoderDecoderModel):
 
     def __init__(
         self,
-        vocab_size: int | None = None,
+        backbone: RecurrentBackbone | None = None,
         target_vocab_size: int | None = None,
-        cell: str = "lstm",
-        units: int = 64,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        residual: bool = False,
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        cell_kwargs: dict | None = None,
-        embedding_dim: int | None = None,
-        mask_zero: bool = True,
-        input_dim: int | None = None,
-        mask_value: float | None = None,
         attention: str | None = "bahdanau",
         attention_units: int | None = None,
         attention_kwargs: dict | None = None,
@@ -140,52 +124,43 @@ class Seq2Seq(EncoderDecoderModel):
     ):
         check_choice("attention", attention, ATTENTIONS)
         check_choice("activation", activation, ("softmax", None))
+        backbone, backbone_arguments = task_backbone(
+            type(self), backbone, kwargs
+        )
         if target_vocab_size is None:
-            if vocab_size is None:
+            if backbone.vocab_size is None:
                 raise ValueError(
                     "`target_vocab_size` is required with feature sources "
-                    f"(input_dim={input_dim!r}), got target_vocab_size=None"
+                    f"(input_dim={backbone.input_dim!r}), got "
+                    "target_vocab_size=None"
                 )
-            target_vocab_size = vocab_size
+            target_vocab_size = backbone.vocab_size
         check_positive_integer("target_vocab_size", target_vocab_size)
         check_special_tokens(start_token, end_token, target_vocab_size)
 
         # === Functional model ===
-        encoder = SequenceEncoder(
-            cell,
-            units,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            mask_zero=mask_zero,
-            input_dim=input_dim,
-            mask_value=mask_value,
-            name="encoder",
-        )
+        encoder = SequenceEncoder(backbone, name="encoder")
         decoder = TokenDecoder(
             target_vocab_size,
-            units,
-            cell=cell,
-            num_layers=num_layers,
+            backbone.units,
+            cell=backbone.cell,
+            num_layers=backbone.num_layers,
             attention=attention,
             attention_units=attention_units,
             attention_kwargs=attention_kwargs,
-            embedding_dim=target_embedding_dim or embedding_dim,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
+            embedding_dim=target_embedding_dim or backbone.embedding_dim,
+            residual=backbone.residual,
+            dropout=backbone.dropout,
+            recurrent_dropout=backbone.recurrent_dropout,
+            cell_kwargs=backbone.cell_kwargs,
             name="decoder",
         )
-        if vocab_size is not None:
+        if backbone.vocab_size is not None:
             source = keras.Input(shape=(None,), dtype="int32", name="source")
         else:
-            source = keras.Input(shape=(None, input_dim), name="source")
+            source = keras.Input(
+                shape=(None, backbone.input_dim), name="source"
+            )
         target_in = keras.Input(shape=(None,), dtype="int32", name="target_in")
         memory, memory_mask, initial_state = encoder(source)
         outputs = decoder(
@@ -203,23 +178,12 @@ class Seq2Seq(EncoderDecoderModel):
             outputs=outputs,
             **kwargs,
         )
+        self.backbone = backbone
 
         # === Config ===
         self.remember_arguments(
-            vocab_size=vocab_size,
+            **backbone_arguments,
             target_vocab_size=target_vocab_size,
-            cell=cell,
-            units=units,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
-            embedding_dim=embedding_dim,
-            mask_zero=mask_zero,
-            input_dim=input_dim,
-            mask_value=mask_value,
             attention=attention,
             attention_units=attention_units,
             attention_kwargs=attention_kwargs,

@@ -5,21 +5,31 @@ state out."""
 import keras
 from keras import ops
 
-from rnnzoo.models.encoder import RecurrentStack
-from rnnzoo.models.inputs import check_sequence_input_arguments
+from rnnzoo.models.backbone import BACKBONE_ARGUMENTS
+from rnnzoo.models.backbone import RecurrentBackbone
 from rnnzoo.models.stepping import state_sizes_of
+from rnnzoo.models.task_backbone import takes_backbone
+from rnnzoo.models.task_backbone import task_backbone
+
+#: The backbone arguments of a source: any but a fixed length.
+SOURCE_ARGUMENTS = tuple(
+    name for name in BACKBONE_ARGUMENTS if name != "sequence_length"
+)
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
+@takes_backbone(SOURCE_ARGUMENTS)
 class SequenceEncoder(keras.layers.Layer):
     """The encoder of a `Seq2Seq`: source in; the memory, its mask and the
     decoder's initial state out.
 
     ```
-    source -> Embedding (tokens) -> RecurrentStack (return_state)
+    source -> Embedding (tokens) -> RecurrentStack (final states too)
            -> memory, memory mask; final states -> bridge -> decoder state
     ```
 
+    The embedding and the stack are those of a `RecurrentBackbone` (their
+    weights are shared with it), run to also give their final states.
     Layer `i` of the decoder starts from the final states of encoder layer
     `i`. A unidirectional encoder hands them over as they are. A
     bidirectional one has two sets per layer; each state tensor of the
@@ -28,12 +38,12 @@ class SequenceEncoder(keras.layers.Layer):
     2015 start from `tanh(W h_backward)`; the bridge reads both).
 
     Args:
-        cell, units, num_layers, bidirectional, residual, dropout,
-            recurrent_dropout, cell_kwargs: As in `RecurrentStack`.
-        vocab_size, embedding_dim, mask_zero, input_dim, mask_value: The
-            source, as in `sequence_input`; `embedding_dim` defaults to
-            `units`.
-        **kwargs: Arguments of `keras.layers.Layer`.
+        backbone: The `RecurrentBackbone` whose layers to run, or `None`
+            (default) for a new one built from the backbone arguments in
+            `**kwargs`.
+        **kwargs: Without `backbone`, the arguments of a new one (see
+            `RecurrentBackbone`; any but `sequence_length`, the character
+            and the stateful ones); and arguments of `keras.layers.Layer`.
 
     Call arguments:
         source: int `(batch, steps)` ids, or float `(batch, steps,
@@ -47,67 +57,26 @@ class SequenceEncoder(keras.layers.Layer):
 
     Example:
 
-    >>> encoder = SequenceEncoder("lstm", 8, bidirectional=True,
+    >>> encoder = SequenceEncoder(cell="lstm", units=8, bidirectional=True,
     ...                           vocab_size=20)
     >>> memory, mask, state = encoder(np.array([[4, 5, 6, 0]]))
     >>> tuple(memory.shape), [tuple(s.shape) for s in state[0]]
     ((1, 4, 16), [(1, 8), (1, 8)])
     """
 
-    def __init__(
-        self,
-        cell: str,
-        units: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        residual: bool = False,
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        cell_kwargs: dict | None = None,
-        vocab_size: int | None = None,
-        embedding_dim: int | None = None,
-        mask_zero: bool = True,
-        input_dim: int | None = None,
-        mask_value: float | None = None,
-        **kwargs,
-    ):
-        check_sequence_input_arguments(
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            mask_zero=mask_zero,
-            input_dim=input_dim,
-            mask_value=mask_value,
-        )
+    def __init__(self, backbone: RecurrentBackbone | None = None, **kwargs):
+        backbone, arguments = task_backbone(type(self), backbone, kwargs)
         super().__init__(**kwargs)
-        self.vocab_size = vocab_size
-        self.embedding_dim = embedding_dim
-        self.mask_zero = mask_zero
-        self.input_dim = input_dim
-        self.mask_value = mask_value
+        self._arguments = arguments
+        self.vocab_size = backbone.vocab_size
+        self.mask_zero = backbone.mask_zero
+        self.mask_value = backbone.mask_value
         self.embedding = None
-        if vocab_size is not None:
-            self.embedding = keras.layers.Embedding(
-                vocab_size,
-                embedding_dim or units,
-                mask_zero=mask_zero,
-                name="source_embedding",
-                dtype=self.dtype_policy,
-            )
-        self.stack = RecurrentStack(
-            cell,
-            units,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
-            return_state=True,
-            name="recurrent_stack",
-            dtype=self.dtype_policy,
-        )
+        if backbone.vocab_size is not None:
+            self.embedding = backbone.get_layer("token_embedding")
+        self.stack = backbone.get_layer("recurrent_stack")
         self.bridges = []
-        if bidirectional:
+        if backbone.bidirectional:
             for index, layer in enumerate(self.stack.recurrent_layers):
                 sizes = state_sizes_of(layer.forward_layer.cell)
                 self.bridges.append(
@@ -123,14 +92,10 @@ class SequenceEncoder(keras.layers.Layer):
                 )
 
     def build(self, source_shape):
-        shape = tuple(source_shape)
-        if self.embedding is not None:
-            self.embedding.build(shape)
-            shape = shape + (self.embedding.output_dim,)
-        self.stack.build(shape)
+        # The backbone has built the embedding and the stack.
         for bridges in self.bridges:
             for bridge in bridges:
-                bridge.build((shape[0], 2 * bridge.units))
+                bridge.build((source_shape[0], 2 * bridge.units))
         self.built = True
 
     def source_mask(self, source):
@@ -148,7 +113,9 @@ class SequenceEncoder(keras.layers.Layer):
         features = source
         if self.embedding is not None:
             features = self.embedding(source)
-        memory, states = self.stack(features, mask=mask, training=training)
+        memory, states = self.stack(
+            features, mask=mask, training=training, return_state=True
+        )
         if not self.bridges:
             return memory, mask, states
         initial_state = []
@@ -164,20 +131,7 @@ class SequenceEncoder(keras.layers.Layer):
         return memory, mask, initial_state
 
     def get_config(self):
-        stack = self.stack
-        return {
-            **super().get_config(),
-            "cell": stack.cell,
-            "units": stack.units,
-            "num_layers": stack.num_layers,
-            "bidirectional": stack.bidirectional,
-            "residual": stack.residual,
-            "dropout": stack.dropout,
-            "recurrent_dropout": stack.recurrent_dropout,
-            "cell_kwargs": dict(stack.cell_kwargs),
-            "vocab_size": self.vocab_size,
-            "embedding_dim": self.embedding_dim,
-            "mask_zero": self.mask_zero,
-            "input_dim": self.input_dim,
-            "mask_value": self.mask_value,
-        }
+        config = super().get_config()
+        for key, value in self._arguments.items():
+            config[key] = dict(value) if isinstance(value, dict) else value
+        return config

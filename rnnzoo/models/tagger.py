@@ -7,23 +7,29 @@ import numpy as np
 
 from rnnzoo.models.arguments import check_choice
 from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.models.backbone import BACKBONE_ARGUMENTS
+from rnnzoo.models.backbone import RecurrentBackbone
 from rnnzoo.models.base import RecurrentModel
+from rnnzoo.models.characters import CHARACTER_ARGUMENTS
 from rnnzoo.models.characters import CHARACTER_IDS
 from rnnzoo.models.characters import TOKEN_IDS
-from rnnzoo.models.characters import check_character_arguments
-from rnnzoo.models.characters import word_and_character_input
 from rnnzoo.models.encoder import SplitDirections
-from rnnzoo.models.encoder import recurrent_encoder
-from rnnzoo.models.encoder import stack_recurrent_layers
 from rnnzoo.models.language_model_heads import LanguageModelHead
 from rnnzoo.models.language_model_heads import language_model_targets
 from rnnzoo.models.raw_inputs import describe
 from rnnzoo.models.raw_inputs import is_text
 from rnnzoo.models.raw_inputs import is_token_lists
 from rnnzoo.models.raw_inputs import require_preprocessor
+from rnnzoo.models.task_backbone import takes_backbone
+from rnnzoo.models.task_backbone import task_backbone
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
+@takes_backbone(
+    BACKBONE_ARGUMENTS + CHARACTER_ARGUMENTS,
+    defaults={"bidirectional": True},
+    fixed={"return_first_layer": True},
+)
 class SequenceTagger(RecurrentModel):
     """A recurrent tagger: one tag per step.
 
@@ -32,14 +38,11 @@ class SequenceTagger(RecurrentModel):
            -> Dense(num_tags) at every step ("tags")
     ```
 
-    With `character_vocab_size`, each word is also read by its characters
-    (Plank et al. 2016, "Multilingual part-of-speech tagging with
-    bidirectional LSTM models"): a `CharacterWordEncoder` (character
-    embeddings, a convolution and max pooling over each word) gives
-    `character_filters` features per word, concatenated with the word's
-    embedding before the recurrent stack, so that words the vocabulary
-    does not know are still tagged by their spelling (suffixes,
-    capitals, digits, hyphens). The inputs are then a dict,
+    With `character_vocab_size` (see `RecurrentBackbone`), each word is
+    also read by its characters (Plank et al. 2016, "Multilingual
+    part-of-speech tagging with bidirectional LSTM models"), so that words
+    the vocabulary does not know are still tagged by their spelling
+    (suffixes, capitals, digits, hyphens). The inputs are then a dict,
     `{"token_ids": (batch, steps), "character_ids": (batch, steps,
     max_word_length)}`, character id 0 for padding (as
     `rnnzoo.data.make_pipeline(..., max_word_length=...)` gives them).
@@ -79,48 +82,19 @@ class SequenceTagger(RecurrentModel):
 
     Args:
         num_tags: Positive integer, the number of tags.
-        cell: Registry name of the recurrent cell, one of
-            `rnnzoo.layers.cell_names()`. Default `"lstm"`.
-        units: Width of every recurrent layer (per direction). Default 64.
-        num_layers: Number of stacked recurrent layers. Default 1.
-        bidirectional: Whether each layer reads the sequence both ways.
-            Default `True`.
-        residual: Whether layers of equal input and output width add their
-            input to their output.
-        dropout: Float in `[0, 1)`, dropout on the inputs of every
-            recurrent layer and of the heads.
-        recurrent_dropout: Float in `[0, 1)`, each cell's dropout on its
-            previous state.
-        cell_kwargs: Dict of further arguments of every recurrent layer.
-        vocab_size: Number of token ids, padding included, for token
-            inputs. Pass this or `input_dim`.
-        embedding_dim: Width of the token embedding; default `units`.
-        mask_zero: Whether token id 0 is padding (masked). Default `True`.
-        input_dim: Number of features per step, for real-valued inputs.
-            Pass this or `vocab_size`.
-        mask_value: For feature inputs, the value that marks a padded step
-            (all features equal to it), or `None`.
-        sequence_length: Fixed number of steps, or `None` for any.
+        backbone: A `RecurrentBackbone` to share (e.g. a pretrained
+            one's), built with `return_first_layer=True` if it has several
+            layers; or `None` (default) for a new one built from the
+            backbone arguments in `**kwargs`.
         activation: `"softmax"` (default) or `None` for logits.
         language_model_heads: Whether to add the auxiliary next-token (and
             previous-token) heads. Needs token inputs with `mask_zero=True`.
-        character_vocab_size: Number of character ids, padding and `[UNK]`
-            included, to read each word's characters too; `None` or 0
-            (default) for token ids alone. Needs `vocab_size`.
-        character_embedding_dim: Width of a character's embedding.
-            Default 32.
-        character_filters: Number of character convolution filters, the
-            width of the character features of a word. Default 64.
-        character_kernel_size: Characters per convolution window.
-            Default 3.
-        max_word_length: Fixed number of characters per word, or `None`
-            (default) for any.
-        word_dropout: Float in `[0, 1)`, with character features: in
-            training, the probability that a known word's id becomes
-            `[UNK]` (id 1), so that the tagger learns to tag words by
-            their characters, as it must for words its vocabulary lacks.
-            Default 0.
-        **kwargs: Arguments of `keras.Model` (`name`, `trainable`).
+        **kwargs: Without `backbone`, the arguments of a new one, e.g.
+            `cell`, `units`, `bidirectional` (here default `True`),
+            `vocab_size`, or `character_vocab_size` and the other
+            character arguments (see `RecurrentBackbone`; its `dropout`
+            also drops the inputs of the heads); and arguments of
+            `keras.Model` (`name`, `trainable`).
 
     Example:
 
@@ -144,133 +118,55 @@ class SequenceTagger(RecurrentModel):
     def __init__(
         self,
         num_tags: int,
-        cell: str = "lstm",
-        units: int = 64,
-        num_layers: int = 1,
-        bidirectional: bool = True,
-        residual: bool = False,
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        cell_kwargs: dict | None = None,
-        vocab_size: int | None = None,
-        embedding_dim: int | None = None,
-        mask_zero: bool = True,
-        input_dim: int | None = None,
-        mask_value: float | None = None,
-        sequence_length: int | None = None,
+        backbone: RecurrentBackbone | None = None,
         activation: str | None = "softmax",
         language_model_heads: bool = False,
-        character_vocab_size: int | None = None,
-        character_embedding_dim: int = 32,
-        character_filters: int = 64,
-        character_kernel_size: int = 3,
-        max_word_length: int | None = None,
-        word_dropout: float = 0.0,
         **kwargs,
     ):
         check_positive_integer("num_tags", num_tags)
         check_choice("activation", activation, ("softmax", None))
-        character_arguments = dict(
-            character_vocab_size=character_vocab_size,
-            character_embedding_dim=character_embedding_dim,
-            character_filters=character_filters,
-            character_kernel_size=character_kernel_size,
-            max_word_length=max_word_length,
-            word_dropout=word_dropout,
+        backbone, backbone_arguments = task_backbone(
+            type(self), backbone, kwargs
         )
-        check_character_arguments(**character_arguments, vocab_size=vocab_size)
-        if language_model_heads and vocab_size is None:
+        if language_model_heads and backbone.vocab_size is None:
             raise ValueError(
                 "`language_model_heads=True` predicts tokens, so it needs "
-                "token inputs (`vocab_size`), got "
-                f"vocab_size=None and input_dim={input_dim!r}"
+                "token inputs (`vocab_size`), got vocab_size=None and "
+                f"input_dim={backbone.input_dim!r}"
             )
-        if language_model_heads and mask_zero is not True:
+        if language_model_heads and backbone.mask_zero is not True:
             raise ValueError(
                 "`language_model_heads=True` needs `mask_zero=True`: id 0 "
                 "marks padding and the steps without a neighbour, got "
-                f"mask_zero={mask_zero!r}"
+                f"mask_zero={backbone.mask_zero!r}"
             )
 
         # === Functional model ===
-        stack_arguments = dict(
-            cell=cell,
-            units=units,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
-        )
-        encoder_arguments = dict(
-            **stack_arguments,
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            mask_zero=mask_zero,
-            input_dim=input_dim,
-            mask_value=mask_value,
-            sequence_length=sequence_length,
-        )
-        if character_vocab_size:
-            inputs, features = word_and_character_input(
-                vocab_size=vocab_size,
-                embedding_dim=embedding_dim or units,
-                mask_zero=mask_zero,
-                sequence_length=sequence_length,
-                **character_arguments,
-            )
-            sequence, first_sequence = stack_recurrent_layers(
-                features, **stack_arguments, return_first_layer=True
-            )
-        else:
-            inputs, sequence, first_sequence = recurrent_encoder(
-                **encoder_arguments, return_first_layer=True
-            )
+        sequence = backbone.output
         head_dropout = None
-        if dropout > 0.0:
-            head_dropout = keras.layers.Dropout(dropout, name="head_dropout")
+        if backbone.dropout > 0.0:
+            head_dropout = keras.layers.Dropout(
+                backbone.dropout, name="head_dropout"
+            )
             sequence = head_dropout(sequence)
         tags = keras.layers.Dense(
             num_tags, activation=activation, dtype="float32", name="tags"
         )(sequence)
         outputs = tags
         if language_model_heads:
-            if bidirectional:
-                forward, backward = SplitDirections(
-                    units, name="split_directions"
-                )(first_sequence)
-            else:
-                forward, backward = first_sequence, None
-            if head_dropout is not None:
-                forward = head_dropout(forward)
             outputs = {
                 "tags": tags,
-                "next_token": LanguageModelHead(
-                    vocab_size,
-                    direction="forward",
-                    dtype="float32",
-                    name="next_token",
-                )(forward),
+                **_language_model_heads(backbone, head_dropout),
             }
-            if backward is not None:
-                if head_dropout is not None:
-                    backward = head_dropout(backward)
-                outputs["previous_token"] = LanguageModelHead(
-                    vocab_size,
-                    direction="backward",
-                    dtype="float32",
-                    name="previous_token",
-                )(backward)
-        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        super().__init__(inputs=backbone.input, outputs=outputs, **kwargs)
+        self.backbone = backbone
 
         # === Config ===
         self.remember_arguments(
             num_tags=num_tags,
-            **encoder_arguments,
+            **backbone_arguments,
             activation=activation,
             language_model_heads=language_model_heads,
-            **character_arguments,
         )
 
     @property
@@ -388,3 +284,35 @@ class SequenceTagger(RecurrentModel):
         if not self.language_model_heads:
             return None
         return {key: 1.0 if key == "tags" else 0.1 for key in self.output_keys}
+
+
+def _language_model_heads(backbone, head_dropout) -> dict:
+    """The next-token (and previous-token) heads on the first layer of
+    `backbone`, whose directions have not read each other."""
+    first_sequence = backbone.first_layer_output
+    if backbone.bidirectional:
+        forward, backward = SplitDirections(
+            backbone.units, name="split_directions"
+        )(first_sequence)
+    else:
+        forward, backward = first_sequence, None
+    if head_dropout is not None:
+        forward = head_dropout(forward)
+    heads = {
+        "next_token": LanguageModelHead(
+            backbone.vocab_size,
+            direction="forward",
+            dtype="float32",
+            name="next_token",
+        )(forward)
+    }
+    if backward is not None:
+        if head_dropout is not None:
+            backward = head_dropout(backward)
+        heads["previous_token"] = LanguageModelHead(
+            backbone.vocab_size,
+            direction="backward",
+            dtype="float32",
+            name="previous_token",
+        )(backward)
+    return heads

@@ -15,6 +15,7 @@ MODULES = [
     "generation",
     "image_encoder",
     "language_model",
+    "language_model_generation",
     "seq2seq",
     "sequence_encoder",
 ]
