@@ -294,7 +294,7 @@ class ImageCaptioner(EncoderDecoderModel):
         self,
         images,
         max_length: int = 20,
-        strategy: str = "greedy",
+        strategy: str | None = None,
         beam_width: int = 4,
         length_penalty: float = 0.0,
         temperature: float = 1.0,

@@ -287,6 +287,16 @@ class GenerativeModel(RecurrentModel):
             skip=self.padding_ids(),
         )
 
+    def resolve_strategy(self, strategy, **options) -> tuple[str, dict]:
+        """The decoding strategy and its options: as given, or for
+        `strategy=None` the model's default decoding, its preprocessor's
+        `decoding` (the zoo config's, e.g. beam search of width 5 for the
+        published translator) over `options`, else greedy."""
+        if strategy is not None:
+            return strategy, options
+        default = dict(getattr(self.preprocessor, "decoding", None) or {})
+        return default.pop("strategy", "greedy"), {**options, **default}
+
     def padding_ids(self) -> tuple:
         """The ids that pad generated sequences (left out of text): id 0,
         unless a subclass generates without padding."""
@@ -373,7 +383,7 @@ class EncoderDecoderModel(GenerativeModel):
         self,
         inputs,
         max_length: int = 50,
-        strategy: str = "greedy",
+        strategy: str | None = None,
         beam_width: int = 4,
         length_penalty: float = 0.0,
         temperature: float = 1.0,
@@ -392,7 +402,9 @@ class EncoderDecoderModel(GenerativeModel):
         Args:
             inputs: A batch of encoder inputs (see the model's docstring).
             max_length: Positive integer, most tokens to generate.
-            strategy: `"greedy"`, `"beam"`, `"sample"` or `"top_k"`.
+            strategy: `"greedy"`, `"beam"`, `"sample"` or `"top_k"`; `None`
+                (default): the model's default decoding (see
+                `resolve_strategy`).
             beam_width: Beams per sequence, for `"beam"`.
             length_penalty: GNMT length penalty exponent, for `"beam"`.
             temperature: Divides the logits, for `"sample"` and `"top_k"`.
@@ -409,9 +421,14 @@ class EncoderDecoderModel(GenerativeModel):
             without attention) and `text` (with a vocabulary).
         """
         check_positive_integer("max_length", max_length)
-        options = decoding_options(
-            strategy, beam_width, length_penalty, temperature, top_k
+        strategy, chosen = self.resolve_strategy(
+            strategy,
+            beam_width=beam_width,
+            length_penalty=length_penalty,
+            temperature=temperature,
+            top_k=top_k,
         )
+        options = decoding_options(strategy, **chosen)
         sampling = strategy in ("sample", "top_k")
         spec = self.generation_input_spec()
         key = (strategy, max_length, tuple(options.items()), bool(jit_compile))

@@ -53,7 +53,7 @@ class LanguageModelGeneration(GenerativeModel):
         self,
         prompt,
         max_length: int = 100,
-        strategy: str = "greedy",
+        strategy: str | None = None,
         beam_width: int = 4,
         length_penalty: float = 0.0,
         temperature: float = 1.0,
@@ -79,7 +79,10 @@ class LanguageModelGeneration(GenerativeModel):
                 (frames `(batch, steps, input_dim)` for `multi_hot=True`),
                 at least one real step per row.
             max_length: Positive integer, number of steps to generate.
-            strategy: `"greedy"`, `"sample"`, `"top_k"` or `"beam"`.
+            strategy: `"greedy"`, `"sample"`, `"top_k"` or `"beam"`;
+                `None` (default): the model's default decoding, its
+                preprocessor's `decoding` (e.g. beam search of width 5
+                for the published translator), else greedy.
             beam_width: Beams per sequence, for `"beam"`.
             length_penalty: GNMT length penalty exponent, for `"beam"`.
             temperature: Divides the logits, for sampling.
@@ -128,16 +131,23 @@ class LanguageModelGeneration(GenerativeModel):
                 join=self.preprocessor.join if self.preprocessor else None,
             )
         check_positive_integer("max_length", max_length)
+        strategy, chosen = self.resolve_strategy(
+            strategy,
+            beam_width=beam_width,
+            length_penalty=length_penalty,
+            temperature=temperature,
+            top_k=top_k,
+        )
         if self.multi_hot:
             check_choice("strategy", strategy, ("greedy", "sample"))
-            options = decoding_options(strategy, 1, 0.0, temperature, None)
+            options = decoding_options(
+                strategy, 1, 0.0, chosen["temperature"], None
+            )
             options.pop("top_k", None)
             dtype = tf.float32
             spec = tf.TensorSpec((None, None, self.input_dim), dtype)
         else:
-            options = decoding_options(
-                strategy, beam_width, length_penalty, temperature, top_k
-            )
+            options = decoding_options(strategy, **chosen)
             dtype = tf.int32
             spec = tf.TensorSpec((None, None), dtype)
         prompt = numeric_inputs("prompt", prompt)

@@ -227,7 +227,7 @@ class Seq2Seq(EncoderDecoderModel):
         self,
         source,
         max_length: int = 50,
-        strategy: str = "greedy",
+        strategy: str | None = None,
         beam_width: int = 4,
         length_penalty: float = 0.0,
         temperature: float = 1.0,
@@ -242,7 +242,10 @@ class Seq2Seq(EncoderDecoderModel):
                 needs a `preprocessor`), or their int token ids `(batch,
                 steps)` padded with 0.
             max_length: Most tokens generated per sentence.
-            strategy: `"greedy"`, `"sample"`, `"top_k"` or `"beam"`.
+            strategy: `"greedy"`, `"sample"`, `"top_k"` or `"beam"`;
+                `None` (default): the model's default decoding, its
+                preprocessor's `decoding` (e.g. beam search of width 5
+                for the published translator), else greedy.
             beam_width, length_penalty, temperature, top_k, seed,
             jit_compile: As `generate`'s.
 

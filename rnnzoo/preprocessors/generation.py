@@ -17,6 +17,11 @@ from rnnzoo.preprocessors.images import load_images
 from rnnzoo.preprocessors.text import pad_rows
 
 
+def config_decoding(metadata: dict) -> dict:
+    """The default decoding in a preset's zoo config, or `{}`."""
+    return dict((metadata.get("config") or {}).get("decoding") or {})
+
+
 class GeneratingPreprocessor(Preprocessor):
     """Base of the preprocessors whose model writes tokens of
     `target_feature`: `detokenize` turns rows of generated ids into text.
@@ -26,12 +31,22 @@ class GeneratingPreprocessor(Preprocessor):
         target_feature: The feature whose vocabulary the model writes.
         separator: String between generated tokens: `" "` for words,
             `""` for characters.
+        decoding: The model's default decoding, e.g. `{"strategy": "beam",
+            "beam_width": 5}` (the zoo config's `decoding`): what its
+            generating calls use when no `strategy` is given.
     """
 
-    def __init__(self, vectorizer=None, target_feature=None, separator=" "):
+    def __init__(
+        self,
+        vectorizer=None,
+        target_feature=None,
+        separator=" ",
+        decoding=None,
+    ):
         super().__init__(vectorizer)
         self.target_feature = target_feature or vectorizer.features[-1]
         self.separator = separator
+        self.decoding = dict(decoding or {})
         check_vectorizer(self, [self.target_feature])
         self.vocabulary = vectorizer.vocabulary(self.target_feature)
 
@@ -56,6 +71,7 @@ class GeneratingPreprocessor(Preprocessor):
         return {
             "target_feature": self.target_feature,
             "separator": self.separator,
+            "decoding": self.decoding,
         }
 
 
@@ -70,9 +86,14 @@ class TranslatorPreprocessor(GeneratingPreprocessor):
     """
 
     def __init__(
-        self, vectorizer=None, source_feature=None, target_feature=None, **_
+        self,
+        vectorizer=None,
+        source_feature=None,
+        target_feature=None,
+        decoding=None,
+        **_,
     ):
-        super().__init__(vectorizer, target_feature, separator=" ")
+        super().__init__(vectorizer, target_feature, " ", decoding)
         self.source_feature = source_feature or vectorizer.features[0]
         check_vectorizer(self, [self.source_feature])
 
@@ -83,13 +104,13 @@ class TranslatorPreprocessor(GeneratingPreprocessor):
 
     def get_config(self):
         return {
+            **super().get_config(),
             "source_feature": self.source_feature,
-            "target_feature": self.target_feature,
         }
 
     @classmethod
     def from_model(cls, model, vectorizer, metadata):
-        return cls(vectorizer)
+        return cls(vectorizer, decoding=config_decoding(metadata))
 
 
 @register_preprocessor("language_modelling")
@@ -125,7 +146,9 @@ class LanguageModelPreprocessor(GeneratingPreprocessor):
     def from_model(cls, model, vectorizer, metadata):
         separator = getattr(model, "separator", None)
         return cls(
-            vectorizer, separator=" " if separator is None else separator
+            vectorizer,
+            separator=" " if separator is None else separator,
+            decoding=config_decoding(metadata),
         )
 
 
@@ -143,9 +166,14 @@ class CaptionerPreprocessor(GeneratingPreprocessor):
     """
 
     def __init__(
-        self, vectorizer=None, image_shape=None, target_feature=None, **_
+        self,
+        vectorizer=None,
+        image_shape=None,
+        target_feature=None,
+        decoding=None,
+        **_,
     ):
-        super().__init__(vectorizer, target_feature, separator=" ")
+        super().__init__(vectorizer, target_feature, " ", decoding)
         if image_shape is None or len(image_shape) != 3:
             raise ValueError(
                 "`image_shape` must be (height, width, channels), got "
@@ -157,11 +185,12 @@ class CaptionerPreprocessor(GeneratingPreprocessor):
         return load_images(raw, self.image_shape)
 
     def get_config(self):
-        return {
-            "image_shape": self.image_shape,
-            "target_feature": self.target_feature,
-        }
+        return {**super().get_config(), "image_shape": self.image_shape}
 
     @classmethod
     def from_model(cls, model, vectorizer, metadata):
-        return cls(vectorizer, image_shape=model.image_shape)
+        return cls(
+            vectorizer,
+            image_shape=model.image_shape,
+            decoding=config_decoding(metadata),
+        )

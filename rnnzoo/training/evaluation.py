@@ -104,6 +104,7 @@ def generation(
         examples,
         tasks.max_length(options),
         features=(options.get("inputs"), options.get("targets")),
+        decoding=config.get("decoding"),
     )
 
 

@@ -341,8 +341,9 @@ def generation_metrics(
     length: int | None,
     batch_size: int = 64,
     features: tuple[str | None, str | None] = (None, None),
+    decoding: dict | None = None,
 ) -> dict:
-    """Corpus BLEU of greedy generation against the raw references.
+    """Corpus BLEU of generation against the raw references.
 
     Args:
         task: `"translation"` or `"captioning"` (others return `{}`).
@@ -355,6 +356,8 @@ def generation_metrics(
             and at most that many tokens are generated.
         batch_size: Examples generated at once.
         features: The `(inputs, targets)` features, default by task.
+        decoding: The config's `decoding` options (strategy, beam width,
+            ...); default greedy.
     """
     if task not in GENERATION_TASKS:
         return {}
@@ -368,11 +371,15 @@ def generation_metrics(
     for batch in examples.batch(batch_size):
         if task == TRANSLATION:
             source = vectorizer.vectorize(inputs, batch[inputs])[:, :length]
-            result = model.translate(source.numpy(), max_length=length)
+            result = model.translate(
+                source.numpy(), max_length=length, **(decoding or {})
+            )
         else:
             # Pixels as loaded, in [0, 255]: the backbone rescales them.
             images = tf.cast(batch[inputs], tf.float32)
-            result = model.caption(images.numpy(), max_length=length)
+            result = model.caption(
+                images.numpy(), max_length=length, **(decoding or {})
+            )
         hypotheses += _hypotheses(result.tokens, vocabulary, end_token)
         references += [text.decode("utf-8") for text in batch[targets].numpy()]
     metrics = {"bleu": corpus_bleu(hypotheses, references)}

@@ -166,6 +166,17 @@ CONFIG_SCHEMA = Mapping(
             },
             required=("optimizer", "learning_rate", "epochs", "batch_size"),
         ),
+        # The model's default decoding: what its text calls use unless
+        # told otherwise, and what its generation metrics are measured with.
+        "decoding": Mapping(
+            {
+                "strategy": STRING,
+                "beam_width": INTEGER,
+                "length_penalty": NUMBER,
+                "temperature": NUMBER,
+                "top_k": INTEGER,
+            }
+        ),
         "search_space": Mapping(values=HYPERPARAMETER),
         "weights": ListOf(WEIGHTS_ENTRY),
         "default_tag": STRING,

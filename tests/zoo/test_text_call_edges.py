@@ -193,3 +193,22 @@ def test_a_saved_preset_carries_its_preprocessor(load, tmp_path):
     )
     sentence = "Two dogs play in the snow ."
     assert restored.tag(sentence) == tagger.tag(sentence)
+
+
+def test_the_default_decoding_is_the_preprocessors(offline_cache):
+    translator = rnnzoo.create_model(TRANSLATOR, pretrained=True)
+    sentence = ["a little girl climbs into a wooden playhouse ."]
+    ids = translator.preprocessor.model_inputs(sentence)
+    greedy = translator.translate(ids, strategy="greedy").tokens
+    beam = translator.translate(ids, strategy="beam", beam_width=5).tokens
+    translator.preprocessor.decoding = {"strategy": "greedy"}
+    np.testing.assert_array_equal(translator.translate(ids).tokens, greedy)
+    translator.preprocessor.decoding = {"strategy": "beam", "beam_width": 5}
+    np.testing.assert_array_equal(translator.translate(ids).tokens, beam)
+    assert translator.translate(sentence) == (
+        translator.translate(sentence, strategy="beam", beam_width=5)
+    )
+    # An explicit strategy wins over the default.
+    np.testing.assert_array_equal(
+        translator.translate(ids, strategy="greedy").tokens, greedy
+    )
