@@ -94,8 +94,16 @@ class RecurrentModel(ArgumentsConfig, keras.Model):
         return x
 
     def _targets(self, y, call):
-        if y is not None and is_text(y):
+        if y is None:
+            return y
+        if is_text(y):
             return require_preprocessor(self, call).label_ids(y)
+        if isinstance(y, (list, tuple)) and not any(
+            hasattr(label, "shape") for label in y
+        ):
+            # Keras reads a list as one target per output; a list of plain
+            # labels (beside raw texts, say) is one target.
+            return np.asarray(y)
         return y
 
     def predict(self, x, *args, **kwargs):

@@ -145,7 +145,7 @@ def test_fine_tuning_keeps_body_and_preprocessor(load):
     )
     assert model.preprocessor.label_names is None
     texts = ["great fun", "awful mess", "it is a film", "superb", "boring"]
-    labels = np.array([2, 0, 1, 2, 0])
+    labels = [2, 0, 1, 2, 0]  # A plain list, as users write them.
     model.compile(optimizer="adam")
     history = model.fit(texts, labels, epochs=8, verbose=0)
     losses = history.history["loss"]
