@@ -290,18 +290,7 @@ class ImageCaptioner(EncoderDecoderModel):
         shape = self.image_shape or self.feature_input_shape
         return tf.TensorSpec((None, *shape), tf.float32)
 
-    def caption(
-        self,
-        images,
-        max_length: int = 20,
-        strategy: str | None = None,
-        beam_width: int = 4,
-        length_penalty: float = 0.0,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        seed=None,
-        jit_compile: bool = False,
-    ):
+    def caption(self, images, max_length: int = 20, **options):
         """Captions a batch of images (or feature grids); `generate` with
         its arguments.
 
@@ -312,8 +301,10 @@ class ImageCaptioner(EncoderDecoderModel):
                 model's float32 pixels `(batch, *image_shape)` in `[0, 255]`
                 (feature grids for a model without a backbone).
             max_length: Most tokens generated per caption.
-            strategy, beam_width, length_penalty, temperature, top_k,
-            seed, jit_compile: As `generate`'s.
+            **options: `generate`'s decoding options: `strategy` (default
+                the model's default decoding, else greedy), `beam_width`,
+                `length_penalty`, `temperature`, `top_k`, `seed`,
+                `jit_compile`.
 
         Returns:
             For raw images, the list of captions (strings). For the model's
@@ -330,16 +321,7 @@ class ImageCaptioner(EncoderDecoderModel):
         >>> captioner.caption(["digits.png"])  # doctest: +SKIP
         ['seven one four']
         """
-        options = dict(
-            max_length=max_length,
-            strategy=strategy,
-            beam_width=beam_width,
-            length_penalty=length_penalty,
-            temperature=temperature,
-            top_k=top_k,
-            seed=seed,
-            jit_compile=jit_compile,
-        )
+        options["max_length"] = max_length
         if self._is_raw_images(images):
             preprocessor = require_preprocessor(self, "caption")
             pixels = preprocessor.model_inputs(images)

@@ -223,18 +223,7 @@ class Seq2Seq(EncoderDecoderModel):
             return tf.TensorSpec((None, None), tf.int32)
         return tf.TensorSpec((None, None, self.input_dim), tf.float32)
 
-    def translate(
-        self,
-        source,
-        max_length: int = 50,
-        strategy: str | None = None,
-        beam_width: int = 4,
-        length_penalty: float = 0.0,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        seed=None,
-        jit_compile: bool = False,
-    ):
+    def translate(self, source, max_length: int = 50, **options):
         """Translates a batch of sources; `generate` with its arguments.
 
         Args:
@@ -242,12 +231,11 @@ class Seq2Seq(EncoderDecoderModel):
                 needs a `preprocessor`), or their int token ids `(batch,
                 steps)` padded with 0.
             max_length: Most tokens generated per sentence.
-            strategy: `"greedy"`, `"sample"`, `"top_k"` or `"beam"`;
-                `None` (default): the model's default decoding, its
-                preprocessor's `decoding` (e.g. beam search of width 5
-                for the published translator), else greedy.
-            beam_width, length_penalty, temperature, top_k, seed,
-            jit_compile: As `generate`'s.
+            **options: `generate`'s decoding options: `strategy` (default
+                the model's default decoding, e.g. beam search of width 5
+                for the published translator, else greedy), `beam_width`,
+                `length_penalty`, `temperature`, `top_k`, `seed`,
+                `jit_compile`.
 
         Returns:
             For sentences, the list of translations (strings). For ids, a
@@ -265,25 +253,17 @@ class Seq2Seq(EncoderDecoderModel):
         ... )  # doctest: +SKIP
         ['zwei hunde spielen im schnee .']
         """
-        options = dict(
-            max_length=max_length,
-            strategy=strategy,
-            beam_width=beam_width,
-            length_penalty=length_penalty,
-            temperature=temperature,
-            top_k=top_k,
-            seed=seed,
-            jit_compile=jit_compile,
-        )
         if is_text(source):
             return generate_texts(
                 self,
                 "translate",
                 "source",
                 source,
-                lambda ids: self.translate(ids, **options),
+                lambda ids: self.translate(ids, max_length, **options),
             )
-        return self.generate(numeric_inputs("source", source), **options)
+        return self.generate(
+            numeric_inputs("source", source), max_length, **options
+        )
 
     def example_inputs(
         self, batch_size: int = 2, sequence_length: int = 6, seed: int = 0
