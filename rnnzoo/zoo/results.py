@@ -88,6 +88,18 @@ def _metric_of(config: dict, entry: dict) -> tuple[str, float | None]:
     return name, entry["metrics"].get(key)
 
 
+def _decoding_note(config: dict, metric: str) -> str:
+    """` (beam 5)` after a generation metric measured with a default
+    decoding other than greedy; else nothing."""
+    decoding = dict(config.get("decoding") or {})
+    strategy = decoding.pop("strategy", "greedy")
+    if strategy == "greedy" or metric not in ("bleu", "exact_match"):
+        return ""
+    if strategy == "beam":
+        return f" (beam {decoding.get('beam_width', 4)})"
+    return f" ({strategy})"
+
+
 def compare(metric: str, ours: float | None, reference) -> str:
     """How `ours` stands against `reference`, in words and percent."""
     if ours is None or not isinstance(reference, (int, float)):
@@ -199,7 +211,8 @@ def results_tables() -> str:
             lines.append(
                 f"| `{name}.{entry['tag']}` | {_cell(config)} "
                 f"| {entry['dataset']} ({entry.get('split', 'test')}) "
-                f"| {metric} | {_number(ours)} | {_number(value)} "
+                f"| {metric}{_decoding_note(config, metric)} "
+                f"| {_number(ours)} | {_number(value)} "
                 f"| {compare(metric, ours, value)} | {also or '-'} "
                 f"| {_number(entry.get('parameters'))} "
                 f"| {_number(entry.get('epochs'))} "

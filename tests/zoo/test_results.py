@@ -33,7 +33,22 @@ def test_every_published_weight_has_a_row_with_its_metric():
             )
             metric, value = results._metric_of(config, entry)
             assert value is not None, f"{name}: no {metric} in its metrics"
-            assert f"| {metric} | {results._number(value)} |" in row
+            shown = metric + results._decoding_note(config, metric)
+            assert f"| {shown} | {results._number(value)} |" in row
+
+
+@pytest.mark.parametrize(
+    "decoding, metric, note",
+    [
+        ({"strategy": "beam", "beam_width": 5}, "bleu", " (beam 5)"),
+        ({"strategy": "beam", "beam_width": 5}, "perplexity", ""),
+        ({"strategy": "greedy"}, "exact_match", ""),
+        (None, "bleu", ""),
+    ],
+)
+def test_a_default_decoding_is_named_beside_its_metric(decoding, metric, note):
+    config = {"decoding": decoding} if decoding else {}
+    assert results._decoding_note(config, metric) == note
 
 
 def test_readme_and_results_page_are_up_to_date():

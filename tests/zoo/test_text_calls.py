@@ -68,7 +68,8 @@ def text_calls(name, model):
     """The entry's text-level call on its three fixed inputs."""
     if name == TRANSLATOR:
         return {
-            "greedy": model.translate(SENTENCES),
+            "default": model.translate(SENTENCES),
+            "greedy": model.translate(SENTENCES, strategy="greedy"),
             "beam": model.translate(SENTENCES, strategy="beam", beam_width=5),
         }
     if name in PROMPTS:
@@ -133,7 +134,10 @@ def test_translate_text_equals_token_call(downloaded):
     model = downloaded(TRANSLATOR)
     vocabulary = vectorizer_of(TRANSLATOR).vocabulary("de")
     source = vectorizer_of(TRANSLATOR).vectorize("en", tf.constant(SENTENCES))
-    for options in ({}, {"strategy": "beam", "beam_width": 5}):
+    for options in (
+        {"strategy": "greedy"},
+        {"strategy": "beam", "beam_width": 5},
+    ):
         tokens = model.translate(source.numpy(), **options).tokens
         expected = [
             " ".join(by_hand(row, vocabulary, "[end]")) for row in tokens
