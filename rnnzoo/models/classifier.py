@@ -145,7 +145,12 @@ class SequenceClassifier(RecurrentModel):
             names, else its class id; for multi-label sigmoid outputs, the
             list of labels above probability 0.5.
         """
-        outputs = np.asarray(self.predict(x, batch_size=batch_size, verbose=0))
+        return self.labels_of(self.predict(x, batch_size=batch_size, verbose=0))
+
+    def labels_of(self, outputs) -> list:
+        """The labels of a batch of the model's outputs (see
+        `predict_labels`)."""
+        outputs = np.asarray(outputs)
         threshold = 0.0 if self.output_activation is None else 0.5
         name = (
             self.preprocessor.label_name

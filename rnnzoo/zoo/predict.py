@@ -217,6 +217,7 @@ def _classify(model, items, options):
 def _classified(model, label, outputs) -> Prediction:
     """The label and the probabilities of one row of a classifier's
     outputs (logits where the model has no output activation)."""
+    result = model.labels_of(outputs[None])[0]
     if model.output_activation is None:
         if len(outputs) == 1:
             outputs = 1 / (1 + np.exp(-outputs))
@@ -227,13 +228,9 @@ def _classified(model, label, outputs) -> Prediction:
     if len(outputs) == 1:
         names = [name(0), name(1)]
         probabilities = [1 - outputs[0], outputs[0]]
-        result = names[int(outputs[0] > 0.5)]
     else:
         names = [name(i) for i in range(len(outputs))]
         probabilities = outputs
-        result = names[int(outputs.argmax())]
-        if model.output_activation == "sigmoid":
-            result = [names[i] for i in np.flatnonzero(outputs > 0.5)]
     line = ", ".join(map(str, result)) if isinstance(result, list) else result
     return Prediction(
         label,
