@@ -1,5 +1,6 @@
 """The zoo: named models from `zoo_configs/`, presets and published weights."""
 
+from rnnzoo.zoo.fine_tuning import extend_vocabulary
 from rnnzoo.zoo.hub import DownloadError
 from rnnzoo.zoo.presets import load_preset
 from rnnzoo.zoo.presets import pack_preset

@@ -212,3 +212,28 @@ def test_the_default_decoding_is_the_preprocessors(offline_cache):
     np.testing.assert_array_equal(
         translator.translate(ids, strategy="greedy").tokens, greedy
     )
+
+
+def test_extend_vocabulary_keeps_what_the_model_knew(load):
+    model = rnnzoo.create_model(SST, pretrained=True, num_classes=3)
+    texts = ["a zzyzxian film", "zzyzxian and qwxlt", "a fine film"]
+    extended = rnnzoo.zoo.extend_vocabulary(model, texts)
+    old = model.preprocessor.vectorizer.vocabulary("text")
+    new = extended.preprocessor.vectorizer.vocabulary("text")
+    assert new[: len(old)] == old and new[len(old) :] == ["zzyzxian", "qwxlt"]
+    assert model.preprocessor.model_inputs(["zzyzxian"])[0, 0] == 1
+    assert extended.preprocessor.model_inputs(["zzyzxian"])[0, 0] == len(old)
+    embedding = extended.weights[0].numpy()
+    assert embedding.shape[0] == len(new)
+    np.testing.assert_array_equal(embedding[: len(old)], model.weights[0])
+    np.testing.assert_allclose(
+        extended.predict(["a fine film"], verbose=0),
+        model.predict(["a fine film"], verbose=0),
+        rtol=1e-6,
+    )
+    extended.compile(optimizer="adam")
+    extended.fit(texts, [0, 1, 2], verbose=0)
+    tagger = rnnzoo.zoo.extend_vocabulary(load(TAGGER), ["The Zorblax ."])
+    assert tagger.preprocessor.vectorizer.vocabulary("tokens")[-1] == "zorblax"
+    with pytest.raises(ValueError, match="takes a text classifier or a tag"):
+        rnnzoo.zoo.extend_vocabulary(load(TRANSLATOR), ["a"])
