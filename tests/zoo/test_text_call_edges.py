@@ -173,12 +173,16 @@ def test_a_tagger_with_a_new_tag_set(offline_cache):
 
 
 def test_published_presets_predate_preprocessor_json_and_still_load(load):
-    entry = registry.weights_entry(registry.get_config(TRANSLATOR), None)
-    archive = hub.cache_dir() / entry["file"]
-    registry.fetch_weights(TRANSLATOR)
-    with tarfile.open(archive) as members:
+    entry = registry.weights_entry(registry.get_config(TAGGER), None)
+    registry.fetch_weights(TAGGER)
+    with tarfile.open(hub.cache_dir() / entry["file"]) as members:
         assert PREPROCESSOR_FILE not in members.getnames()
-    assert load(TRANSLATOR).preprocessor is not None
+    assert isinstance(load(TAGGER).preprocessor, TaggerPreprocessor)
+    # A republished archive carries its own.
+    entry = registry.weights_entry(registry.get_config(TRANSLATOR), None)
+    registry.fetch_weights(TRANSLATOR)
+    with tarfile.open(hub.cache_dir() / entry["file"]) as members:
+        assert PREPROCESSOR_FILE in members.getnames()
 
 
 def test_a_saved_preset_carries_its_preprocessor(load, tmp_path):
