@@ -1,7 +1,8 @@
 """The `rnnzoo` command: `rnnzoo list | info | download | predict | train
 | evaluate | verify | tune | bench`.
 
-Errors print one line to stderr and exit with status 1.
+Errors print one line to stderr (a config error, one line per problem)
+and exit with status 1.
 """
 
 import argparse
@@ -357,8 +358,13 @@ def main(argv=None) -> int:
     try:
         status = args.run(args)
     except (ValueError, OSError, RuntimeError) as error:
-        message = str(error).splitlines()[0] if str(error) else repr(error)
-        print(f"rnnzoo {args.command}: error: {message}", file=sys.stderr)
+        from rnnzoo.zoo.schema import ConfigError
+
+        lines = str(error).splitlines() or [repr(error)]
+        if not isinstance(error, ConfigError):
+            lines = lines[:1]  # Past the first line, detail.
+        for line in lines:
+            print(f"rnnzoo {args.command}: error: {line}", file=sys.stderr)
         return 1
     return status or 0
 

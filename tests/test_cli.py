@@ -49,6 +49,22 @@ def test_errors_are_one_line_and_a_nonzero_status(
     assert error.count("\n") == 1 and error.startswith(f"rnnzoo {argv[0]}:")
 
 
+def test_a_config_error_prints_every_problem(tmp_path, capsys):
+    config = copy.deepcopy(rnnzoo.model_info("upos_tagger"))
+    config["name"] = "two_problems"
+    config["description"] = 3
+    config["training"]["learning_rate"] = "fast"
+    path = tmp_path / "two_problems.yaml"
+    path.write_text(yaml.safe_dump(config))
+    assert cli.main(["train", str(path)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"rnnzoo train: error: {path}: description: expected a string, "
+        "got int 3",
+        f"rnnzoo train: error: {path}: training.learning_rate: expected a "
+        "number, got 'fast'",
+    ]
+
+
 def test_console_entry_point_runs():
     result = subprocess.run(
         [sys.executable, "-m", "rnnzoo.cli", "list"],

@@ -53,7 +53,7 @@ class CoupledLSTMCell(LSTMVariantCell):
 
     >>> inputs = np.random.random((8, 10, 5)).astype("float32")
     >>> rnn = keras.layers.RNN(CoupledLSTMCell(4, use_peepholes=True))
-    >>> rnn(inputs).shape
+    >>> tuple(rnn(inputs).shape)
     (8, 4)
     """
 
@@ -187,7 +187,7 @@ class CoupledLSTM(RecurrentLayer):
     Example:
 
     >>> inputs = np.random.random((8, 10, 5)).astype("float32")
-    >>> CoupledLSTM(4, return_sequences=True)(inputs).shape
+    >>> tuple(CoupledLSTM(4, return_sequences=True)(inputs).shape)
     (8, 10, 4)
     """
 

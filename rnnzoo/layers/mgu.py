@@ -43,7 +43,7 @@ class MGUCell(GatedRecurrentCell):
 
     >>> inputs = np.random.random((8, 10, 5)).astype("float32")
     >>> rnn = keras.layers.RNN(MGUCell(4))
-    >>> rnn(inputs).shape
+    >>> tuple(rnn(inputs).shape)
     (8, 4)
     """
 
@@ -152,7 +152,7 @@ class MGU(RecurrentLayer):
     Example:
 
     >>> inputs = np.random.random((8, 10, 5)).astype("float32")
-    >>> MGU(4)(inputs).shape
+    >>> tuple(MGU(4)(inputs).shape)
     (8, 4)
     """
 

@@ -55,7 +55,7 @@ class PeepholeLSTMCell(LSTMVariantCell):
 
     >>> inputs = np.random.random((8, 10, 5)).astype("float32")
     >>> rnn = keras.layers.RNN(PeepholeLSTMCell(4))
-    >>> rnn(inputs).shape
+    >>> tuple(rnn(inputs).shape)
     (8, 4)
     """
 
@@ -189,7 +189,7 @@ class PeepholeLSTM(RecurrentLayer):
     >>> inputs = np.random.random((8, 10, 5)).astype("float32")
     >>> outputs, h, c = PeepholeLSTM(4, return_sequences=True,
     ...                              return_state=True)(inputs)
-    >>> outputs.shape, h.shape, c.shape
+    >>> tuple(outputs.shape), tuple(h.shape), tuple(c.shape)
     ((8, 10, 4), (8, 4), (8, 4))
     """
 

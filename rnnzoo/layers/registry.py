@@ -72,7 +72,7 @@ def get_cell(name: str, units: int, /, **kwargs):
     Example:
 
     >>> cell = get_cell("mgu", 16, dropout=0.1)
-    >>> keras.layers.RNN(cell)(np.zeros((2, 5, 3), "float32")).shape
+    >>> tuple(keras.layers.RNN(cell)(np.zeros((2, 5, 3), "float32")).shape)
     (2, 16)
     """
     cell_class, _ = _lookup(name)
@@ -96,7 +96,7 @@ def get_recurrent_layer(name: str, units: int, /, **kwargs):
 
     >>> layer = get_recurrent_layer("skip_rnn", 8, skip=4,
     ...                             return_sequences=True)
-    >>> layer(np.zeros((2, 12, 3), "float32")).shape
+    >>> tuple(layer(np.zeros((2, 12, 3), "float32")).shape)
     (2, 12, 8)
     """
     _, layer_class = _lookup(name)

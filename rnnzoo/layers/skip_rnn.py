@@ -57,7 +57,7 @@ class SkipRNNCell(RecurrentCell):
 
     >>> inputs = np.random.random((8, 10, 5)).astype("float32")
     >>> rnn = keras.layers.RNN(SkipRNNCell(4, skip=3))
-    >>> rnn(inputs).shape
+    >>> tuple(rnn(inputs).shape)
     (8, 4)
     """
 
@@ -229,7 +229,7 @@ class SkipRNN(RecurrentLayer):
     >>> inputs = np.random.random((8, 12, 5)).astype("float32")
     >>> outputs, history = SkipRNN(4, skip=3, return_sequences=True,
     ...                            return_state=True)(inputs)
-    >>> outputs.shape, history.shape
+    >>> tuple(outputs.shape), tuple(history.shape)
     ((8, 12, 4), (8, 12))
     """
 

@@ -70,7 +70,7 @@ class RecurrentStack(keras.layers.Layer):
     Example:
 
     >>> stack = RecurrentStack("gru", 8, num_layers=2, bidirectional=True)
-    >>> stack(np.zeros((2, 5, 3), "float32")).shape
+    >>> tuple(stack(np.zeros((2, 5, 3), "float32")).shape)
     (2, 5, 16)
     """
 
@@ -231,7 +231,7 @@ class SplitDirections(keras.layers.Layer):
     Example:
 
     >>> forward, backward = SplitDirections(3)(np.zeros((2, 5, 6), "float32"))
-    >>> forward.shape, backward.shape
+    >>> tuple(forward.shape), tuple(backward.shape)
     ((2, 5, 3), (2, 5, 3))
     """
 

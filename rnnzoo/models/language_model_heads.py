@@ -39,7 +39,7 @@ class LanguageModelHead(keras.layers.Layer):
     Example:
 
     >>> head = LanguageModelHead(10, direction="forward")
-    >>> head(np.zeros((2, 5, 4), "float32")).shape
+    >>> tuple(head(np.zeros((2, 5, 4), "float32")).shape)
     (2, 5, 10)
     """
 

@@ -48,8 +48,9 @@ class LastStepPooling(keras.layers.Layer):
 
     >>> inputs = np.arange(12, dtype="float32").reshape((1, 3, 4))
     >>> mask = np.array([[True, True, False]])
-    >>> LastStepPooling(bidirectional=True)(inputs, mask=mask)
-    [[4., 5., 2., 3.]]
+    >>> ops.convert_to_numpy(
+    ...     LastStepPooling(bidirectional=True)(inputs, mask=mask))
+    array([[4., 5., 2., 3.]], dtype=float32)
     """
 
     def __init__(self, bidirectional: bool = False, **kwargs):
@@ -120,8 +121,9 @@ class MaskedMeanPooling(keras.layers.Layer):
     Example:
 
     >>> inputs = np.array([[[1.0], [3.0], [100.0]]], "float32")
-    >>> MaskedMeanPooling()(inputs, mask=np.array([[True, True, False]]))
-    [[2.]]
+    >>> ops.convert_to_numpy(
+    ...     MaskedMeanPooling()(inputs, mask=np.array([[True, True, False]])))
+    array([[2.]], dtype=float32)
     """
 
     def __init__(self, **kwargs):
@@ -158,8 +160,9 @@ class MaskedMaxPooling(keras.layers.Layer):
     Example:
 
     >>> inputs = np.array([[[1.0], [3.0], [100.0]]], "float32")
-    >>> MaskedMaxPooling()(inputs, mask=np.array([[True, True, False]]))
-    [[3.]]
+    >>> ops.convert_to_numpy(
+    ...     MaskedMaxPooling()(inputs, mask=np.array([[True, True, False]])))
+    array([[3.]], dtype=float32)
     """
 
     def __init__(self, **kwargs):
@@ -214,7 +217,7 @@ class AttentionPooling(keras.layers.Layer):
 
     >>> pooled, weights = AttentionPooling(4)(
     ...     np.ones((2, 5, 6), "float32"), return_attention_scores=True)
-    >>> pooled.shape, weights.shape
+    >>> tuple(pooled.shape), tuple(weights.shape)
     ((2, 6), (2, 5))
     """
 

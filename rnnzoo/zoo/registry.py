@@ -9,6 +9,7 @@ import difflib
 import fnmatch
 import importlib.resources
 import os
+import warnings
 from pathlib import Path
 
 from rnnzoo.models.text_input import TextModel
@@ -149,7 +150,8 @@ def create_model(name: str, pretrained=False, **overrides):
         **overrides: Architecture arguments replacing the config's. With
             pretrained weights, arguments that change the head (e.g. a
             different `num_classes`) keep the pretrained body and
-            preprocessor and start the mismatching layers fresh.
+            preprocessor and start the mismatching layers fresh, with a
+            `UserWarning` that names their weights.
 
     Returns:
         A `keras.Model` from `rnnzoo.models`; a pretrained one carries its
@@ -226,7 +228,22 @@ def _with_overrides(pretrained_model, overrides):
     model = type(pretrained_model)(
         **{**_arguments_of(pretrained_model), **overrides}
     )
-    transfer_matching_weights(pretrained_model, model)
+    fresh = transfer_matching_weights(pretrained_model, model)
+    if fresh:
+        arguments = ", ".join(
+            f"{key}={value!r}" for key, value in overrides.items()
+        )
+        change = (
+            "gives a fresh head"
+            if set(overrides) <= _HEAD_ARGUMENTS
+            else "changes the shapes of some weights"
+        )
+        warnings.warn(
+            f"{arguments} {change}: {', '.join(fresh)} start at their "
+            "initial values, not the preset's; train them before use.",
+            UserWarning,
+            stacklevel=3,
+        )
     return model
 
 

@@ -50,7 +50,7 @@ TASK_TITLES = {
     "translation": "Translation",
     "language_modelling": "Language modelling",
     "music_modelling": "Polyphonic music modelling",
-    "image_captioning": "Image captioning",
+    "captioning": "Image captioning",
     "forecasting": "Forecasting",
 }
 
@@ -190,8 +190,12 @@ def results_tables() -> str:
         "| training time | archive |\n"
         "|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
-    for task, rows in sorted(rows_by_task().items()):
-        lines = [f"### {TASK_TITLES.get(task, task)}", "", header]
+    by_title = {
+        TASK_TITLES.get(task, task): rows
+        for task, rows in rows_by_task().items()
+    }
+    for title, rows in sorted(by_title.items()):
+        lines = [f"### {title}", "", header]
         sources = []
         for name, config, entry in rows:
             reference = config.get("reference") or {}

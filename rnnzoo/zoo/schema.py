@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from rnnzoo.data.registry import TASKS
+
 
 class ConfigError(ValueError):
     """A zoo config file does not follow the schema."""
@@ -69,6 +71,12 @@ SHA256 = Scalar(
         and len(v) == 64
         and all(c in "0123456789abcdef" for c in v)
     ),
+)
+
+# What a config's model does: one of `rnnzoo.data.TASKS`.
+TASK = Scalar(
+    f"a task name, one of: {', '.join(TASKS)}",
+    lambda v: isinstance(v, str) and v in TASKS,
 )
 
 # A learning-rate schedule: a name (`rnnzoo.training.recipe`) or a
@@ -135,7 +143,7 @@ WEIGHTS_ENTRY = Mapping(
 CONFIG_SCHEMA = Mapping(
     {
         "name": STRING,
-        "task": STRING,
+        "task": TASK,
         "description": STRING,
         "architecture": Mapping(
             {"class": STRING, "arguments": Mapping(values=ANY)},

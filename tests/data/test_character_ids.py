@@ -2,8 +2,6 @@
 the training split, each token's first `max_word_length` characters,
 padded with 0 in both the characters and the steps."""
 
-import doctest
-
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -16,16 +14,6 @@ from tests.data import fixture_files as files
 @pytest.fixture(autouse=True)
 def _no_data_dir_variable(monkeypatch):
     monkeypatch.delenv("RNNZOO_DATA_DIR", raising=False)
-
-
-def test_character_ids_docstring_example():
-    finder = doctest.DocTestFinder(recurse=False)
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    globs = {**vars(tasks), "np": np, "tf": tf}
-    for test in finder.find(tasks.character_ids, globs=globs):
-        assert test.examples
-        runner.run(test)
-    assert runner.summarize(verbose=False).failed == 0
 
 
 def test_tagging_pipeline_gives_character_ids(tmp_path):

@@ -2,8 +2,6 @@
 serialization, and a suffix task that only a tagger reading characters
 learns for words it has never seen."""
 
-import doctest
-import importlib
 import json
 
 import keras
@@ -49,29 +47,6 @@ def padded_inputs(rng, samples=4, steps=6, characters=7):
             "int32"
         ),
     }
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "characters.CharacterWordEncoder",
-        "characters.word_and_character_input",
-        "characters.WordDropout",
-        "tagger.SequenceTagger",
-        "encoder.stack_recurrent_layers",
-    ],
-)
-def test_docstring_examples(name):
-    module_name, object_name = name.split(".")
-    module = importlib.import_module(f"rnnzoo.models.{module_name}")
-    globs = {**vars(module), "np": np, "keras": keras}
-    finder = doctest.DocTestFinder(recurse=False)
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    tests = finder.find(getattr(module, object_name), name, globs=globs)
-    assert sum(len(test.examples) for test in tests) > 0
-    for test in tests:
-        runner.run(test)
-    assert runner.summarize(verbose=False).failed == 0
 
 
 def test_encoder_shapes_and_padding(rng):

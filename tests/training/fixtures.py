@@ -204,10 +204,10 @@ def write_jsb(root, seed=0) -> Path:
     return Path(root)
 
 
-def _config(name, dataset, model_class, arguments, data=None, **training):
+def _config(task, name, dataset, model_class, arguments, data=None, **training):
     return {
         "name": name,
-        "task": "test",
+        "task": task,
         "description": f"A tiny {model_class} for the training tests.",
         "architecture": {
             "class": model_class,
@@ -226,6 +226,7 @@ def _config(name, dataset, model_class, arguments, data=None, **training):
 
 TASK_CONFIGS = {
     "tagging": _config(
+        "tagging",
         "tiny_tagger",
         "ud_en_ewt",
         "SequenceTagger",
@@ -233,6 +234,7 @@ TASK_CONFIGS = {
         {"buckets": [8, 16]},
     ),
     "translation": _config(
+        "translation",
         "tiny_translator",
         "multi30k_en_de",
         "Seq2Seq",
@@ -240,6 +242,7 @@ TASK_CONFIGS = {
         {"sequence_length": 10},
     ),
     "language_modelling": _config(
+        "language_modelling",
         "tiny_language_model",
         "ptb",
         "LanguageModel",
@@ -248,6 +251,7 @@ TASK_CONFIGS = {
         batch_size=4,
     ),
     "music_modelling": _config(
+        "music_modelling",
         "tiny_music_model",
         "jsb_chorales",
         "LanguageModel",
@@ -255,6 +259,7 @@ TASK_CONFIGS = {
         batch_size=4,
     ),
     "captioning": _config(
+        "captioning",
         "tiny_captioner",
         "mnist_captions",
         "ImageCaptioner",

@@ -3,6 +3,7 @@ import copy
 import pytest
 import yaml
 
+from rnnzoo.data import TASKS
 from rnnzoo.zoo.schema import ConfigError
 from rnnzoo.zoo.schema import load_config
 
@@ -78,6 +79,10 @@ def test_vocabulary_size_is_one_number_or_one_per_feature(tmp_path, size):
         ),
         (lambda c: c.pop("task"), "task: missing required field"),
         (
+            lambda c: c.update(task="image_captioning"),
+            "task: expected a task name, one of: ",
+        ),
+        (
             lambda c: c["weights"][0].update(sha256="abc"),
             "weights[0].sha256: expected a 64-character hexadecimal sha256",
         ),
@@ -128,3 +133,15 @@ def test_invalid_yaml_names_the_file(tmp_path):
     path.write_text("name: [unclosed")
     with pytest.raises(ConfigError, match="broken.yaml: not valid YAML"):
         load_config(path)
+
+
+def test_an_unknown_task_is_named_with_the_known_ones(tmp_path):
+    config = copy.deepcopy(VALID)
+    config["task"] = "image_captioning"
+    path = write(tmp_path, config)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: task: ")
+    assert message.endswith("got 'image_captioning'")
+    assert all(task in message for task in TASKS)

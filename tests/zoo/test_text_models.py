@@ -1,6 +1,8 @@
 """Text models from the zoo take raw strings: the vectorizer travels with
 the model and its preset."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -66,7 +68,9 @@ def test_fit_on_strings_and_keras_file_round_trip(tmp_path):
     )
 
 
-def test_new_head_keeps_vectorizer_and_body(tmp_path, monkeypatch):
+def tiny_zoo_preset(tmp_path, monkeypatch):
+    """A 3-class text classifier saved as a preset, and a zoo config
+    `text_tiny` for it. Returns `(model, preset_dir)`."""
     configs = tmp_path / "configs"
     configs.mkdir()
     monkeypatch.setenv("RNNZOO_CONFIGS", str(configs))
@@ -89,9 +93,15 @@ def test_new_head_keeps_vectorizer_and_body(tmp_path, monkeypatch):
         },
     }
     (configs / "text_tiny.yaml").write_text(yaml.safe_dump(config))
-    tuned = registry.create_model(
-        "text_tiny", pretrained=str(preset_dir), num_classes=5
-    )
+    return model, preset_dir
+
+
+def test_new_head_keeps_vectorizer_and_body(tmp_path, monkeypatch):
+    model, preset_dir = tiny_zoo_preset(tmp_path, monkeypatch)
+    with pytest.warns(UserWarning, match="fresh head"):
+        tuned = registry.create_model(
+            "text_tiny", pretrained=str(preset_dir), num_classes=5
+        )
     # The classifier comes back with its vocabulary as a preprocessor.
     assert isinstance(tuned, SequenceClassifier)
     assert tuned.preprocessor.vectorizer.vocabulary("text") == (
@@ -99,6 +109,30 @@ def test_new_head_keeps_vectorizer_and_body(tmp_path, monkeypatch):
     )
     assert tuned.predict(REVIEWS, verbose=0).shape == (3, 5)
     np.testing.assert_array_equal(tuned.weights[0], model.model.weights[0])
+
+
+def test_new_head_warns_naming_the_weights_left_fresh(tmp_path, monkeypatch):
+    _, preset_dir = tiny_zoo_preset(tmp_path, monkeypatch)
+    with pytest.warns(
+        UserWarning,
+        match="num_classes=5 gives a fresh head: predictions/kernel, "
+        "predictions/bias start at their initial values",
+    ):
+        registry.create_model(
+            "text_tiny", pretrained=str(preset_dir), num_classes=5
+        )
+
+
+def test_overrides_that_keep_every_weight_do_not_warn(tmp_path, monkeypatch):
+    _, preset_dir = tiny_zoo_preset(tmp_path, monkeypatch)
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        registry.create_model(
+            "text_tiny", pretrained=str(preset_dir), num_classes=3
+        )
+    assert not [
+        record for record in records if "initial values" in str(record.message)
+    ]
 
 
 @pytest.mark.parametrize("batch", [["one text"], "one text"])
