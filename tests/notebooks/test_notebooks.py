@@ -17,8 +17,6 @@ paths in the outputs, under 1 MB).
 import asyncio
 import functools
 import importlib.util
-import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -49,34 +47,20 @@ KERNEL_NAME = "python3"
 
 @pytest.fixture(scope="module")
 def kernel_environment(tmp_path_factory):
-    """Environment variables of the kernels: a `python3` kernelspec for
-    this interpreter first on the Jupyter path, the small size, the
-    repository's `hub/` as the weights mirror, and caches in a temporary
-    folder."""
+    """Environment variables of the kernels, as `notebooks/execute.py`
+    sets them (a `python3` kernelspec for this interpreter first on the
+    Jupyter path, offline, caches in a temporary folder), at the small
+    size; `None` means unset."""
     root = tmp_path_factory.mktemp("jupyter")
-    spec_dir = root / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True)
-    spec = {
-        "argv": [
-            sys.executable,
-            "-m",
-            "ipykernel_launcher",
-            "-f",
-            "{connection_file}",
-        ],
-        "display_name": "Python 3 (rnnzoo tests)",
-        "language": "python",
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec))
-    jupyter_path = [str(root), os.environ.get("JUPYTER_PATH", "")]
-    return {
-        "JUPYTER_PATH": os.pathsep.join(filter(None, jupyter_path)),
-        "RNNZOO_NOTEBOOK_SMALL": "1",
-        "RNNZOO_HOME": str(root / "rnnzoo_home"),
-        "RNNZOO_WEIGHTS_URL": str(REPOSITORY / "hub"),
-        "MPLBACKEND": "Agg",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-    }
+    return execute_script().kernel_environment(root, small=True)
+
+
+def set_environment(monkeypatch, environment) -> None:
+    for name, value in environment.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
 
 
 def client_for(notebook, working_dir):
@@ -115,8 +99,7 @@ def executed_notebooks(
     request, kernel_environment, tmp_path_factory, monkeypatch_module
 ):
     """The notebooks this session's tests ask for, executed together."""
-    for name, value in kernel_environment.items():
-        monkeypatch_module.setenv(name, value)
+    set_environment(monkeypatch_module, kernel_environment)
     wanted = {
         item.callspec.params["path"]
         for item in request.session.items
@@ -209,8 +192,7 @@ def test_execute_script_drops_log_noise_and_local_paths(tmp_path):
 def test_kernel_runs_this_interpreter(
     kernel_environment, tmp_path, monkeypatch
 ):
-    for name, value in kernel_environment.items():
-        monkeypatch.setenv(name, value)
+    set_environment(monkeypatch, kernel_environment)
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(
         nbformat.v4.new_code_cell(
@@ -247,8 +229,7 @@ def test_pretrained_notebook_without_published_weights(
         config.pop("weights", None)
         config.pop("default_tag", None)
         (configs / source.name).write_text(yaml.safe_dump(config))
-    for name, value in kernel_environment.items():
-        monkeypatch.setenv(name, value)
+    set_environment(monkeypatch, kernel_environment)
     monkeypatch.setenv("RNNZOO_CONFIGS", str(configs))
     notebook = nbformat.read(
         REPOSITORY / "notebooks" / "03_pretrained.ipynb", as_version=4
