@@ -242,7 +242,8 @@ def _with_overrides(pretrained_model, overrides):
             f"{arguments} {change}: {', '.join(fresh)} start at their "
             "initial values, not the preset's; train them before use.",
             UserWarning,
-            stacklevel=3,
+            # The user's call: create_model or from_preset, then load_task.
+            stacklevel=4,
         )
     return model
 
