@@ -123,7 +123,13 @@ def _replacements(extra_dirs=()) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 
+# Where a warning raised by a cell's own code says it came from: the
+# kernel's temporary file of that cell, different on every run.
+_CELL_FILE = re.compile(r"\S*ipykernel_\d+[/\\]\d+\.py:\d+: ")
+
+
 def _clean_text(text: str, replacements) -> str:
+    text = _CELL_FILE.sub("", text)
     for prefix, replacement in replacements:
         text = text.replace(prefix, replacement)
     return text

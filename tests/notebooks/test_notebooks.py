@@ -242,3 +242,19 @@ def test_pretrained_notebook_without_published_weights(
         for output in outputs_of(notebook, "text/markdown")
     ]
     assert any("Path taken: local preset" in text for text in shown)
+
+
+def test_cleaning_drops_the_kernels_cell_file_from_warnings():
+    execute = execute_script()
+    notebook = nbformat.v4.new_notebook()
+    warning = nbformat.v4.new_output(
+        "stream",
+        name="stderr",
+        text="/tmp/ipykernel_421/838355317.py:34: UserWarning: a head\n",
+    )
+    notebook.cells.append(
+        nbformat.v4.new_code_cell("", outputs=[warning], execution_count=1)
+    )
+    execute.clean_outputs(notebook)
+    assert notebook.cells[0].outputs[0].text == "UserWarning: a head\n"
+    assert execute.stored_output_problems(notebook) == []
