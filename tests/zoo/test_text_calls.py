@@ -12,6 +12,7 @@ download path), then
 """
 
 import argparse
+import functools
 import json
 from pathlib import Path
 
@@ -126,7 +127,11 @@ def by_hand(tokens, vocabulary, end=None, skip=("", "[start]")):
     return words
 
 
+@functools.cache
 def vectorizer_of(name):
+    """The preset's vectorizer, read from its assets apart from the
+    preprocessor the text calls use; once per entry (a preset load builds
+    the whole model)."""
     return load_trained_preset(registry.fetch_weights(name))[1]
 
 
