@@ -3,6 +3,7 @@
 from rnnzoo import decoding
 from rnnzoo import layers
 from rnnzoo import models
+from rnnzoo import tasks
 from rnnzoo.training import evaluate
 from rnnzoo.training import train
 from rnnzoo.zoo import create_model

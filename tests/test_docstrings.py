@@ -41,7 +41,7 @@ WITH_EXAMPLES = {
         "data.registry",
         "data.sst_trees",
         "data.task_data",
-        "data.tasks",
+        "data.formatting",
         "data.time_series",
         "data.vectorizers",
         "inspect.attention_plots",
@@ -64,10 +64,13 @@ WITH_EXAMPLES = {
         "preprocessors.images",
         "preprocessors.music",
         "preprocessors.text",
+        "tasks",
+        "tasks.registry",
         "tuning.hypermodel",
         "tuning.search",
         "tuning.space",
         "zoo.results",
+        "validation",
         "zoo.verify",
     ]
 }

@@ -28,7 +28,6 @@ from rnnzoo.data.music import piano_roll
 from rnnzoo.data.pipelines import build_vectorizer
 from rnnzoo.data.pipelines import make_pipeline
 from rnnzoo.data.registry import DATASETS
-from rnnzoo.data.registry import TASKS
 from rnnzoo.data.registry import DatasetInfo
 from rnnzoo.data.registry import dataset_info
 from rnnzoo.data.registry import list_datasets

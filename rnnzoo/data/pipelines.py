@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
+from rnnzoo.data import formatting
 from rnnzoo.data import registry
-from rnnzoo.data import tasks
 from rnnzoo.data.batching import AUTOTUNE
 from rnnzoo.data.batching import cache_and_shuffle
 from rnnzoo.data.batching import check_buckets
@@ -22,6 +22,7 @@ from rnnzoo.data.language_modelling import bptt_batches
 from rnnzoo.data.language_modelling import tokenize
 from rnnzoo.data.vectorizers import Vectorizer
 from rnnzoo.data.vectorizers import flatten
+from rnnzoo.validation import check_positive_int
 
 
 def _examples(data, split, data_dir, load_options):
@@ -90,29 +91,24 @@ def build_vectorizer(
     >>> vectorizer = build_vectorizer("sst2", data_dir="data",  # doctest: +SKIP
     ...                               vocabulary_size=20000)
     """
-    task, info = tasks.resolve_task(data, task)
+    task, info = formatting.resolve_task(data, task)
     examples = _examples(data, "train", data_dir, load_options)
-    inputs, targets = tasks.resolve_features(
-        task, examples.element_spec, inputs, targets
+    inputs, targets = task.resolve_features(
+        examples.element_spec, inputs, targets
     )
     if standardize is None and info is not None:
-        standardize = tasks.STANDARDIZE.get(info.name)
-    vectorizer = tasks.new_vectorizer(
-        task,
-        inputs,
-        targets,
-        vocabulary_size,
-        standardize,
-        characters,
-        lowercase,
+        standardize = formatting.STANDARDIZE.get(info.name)
+    options = {"characters": characters, "lowercase": lowercase}
+    vectorizer = task.new_vectorizer(
+        inputs, targets, vocabulary_size, standardize, **options
     )
     if vectorizer is None:
         return None
-    if task == registry.LANGUAGE_MODELLING:
+    if task.streamed:
         level = _level(info, level)
     return vectorizer.adapt(
-        tasks.adaptation_examples(
-            task, examples, level, inputs if characters else None
+        task.adaptation_examples(
+            examples, level, inputs if characters else None
         )
     )
 
@@ -125,7 +121,7 @@ def _language_model_pipeline(
             "Language-modelling batches are contiguous streams for stateful "
             "truncated BPTT and cannot be shuffled; got shuffle=True."
         )
-    feature = tasks.LANGUAGE_MODEL_FEATURE
+    feature = formatting.LANGUAGE_MODEL_FEATURE
     ids = examples.map(
         lambda example: vectorizer.vectorize(
             feature, tokenize(example["text"], level)
@@ -242,27 +238,20 @@ def make_pipeline(
     ...     buckets=[100, 200, 400], drop_remainder=True)
     >>> model.fit(train, epochs=5)  # doctest: +SKIP
     """
-    task, info = tasks.resolve_task(data, task)
+    task, info = formatting.resolve_task(data, task)
     split = registry.normalize_split(split)
     if shuffle is None:
-        shuffle = split == "train" and task != registry.LANGUAGE_MODELLING
+        shuffle = split == "train" and not task.streamed
     examples = _examples(data, split, data_dir, load_options)
-    inputs, targets = tasks.resolve_features(
-        task, examples.element_spec, inputs, targets
+    inputs, targets = task.resolve_features(
+        examples.element_spec, inputs, targets
     )
-    needs_vectorizer = task in (
-        registry.TEXT_CLASSIFICATION,
-        registry.TAGGING,
-        registry.TRANSLATION,
-        registry.CAPTIONING,
-        registry.LANGUAGE_MODELLING,
-    )
-    if needs_vectorizer and vectorizer is None:
+    if task.needs_vectorizer and vectorizer is None:
         name = data if isinstance(data, str) else "<examples>"
         raise ValueError(
-            f"A {task} pipeline needs the vectorizer adapted on the training "
-            f"split: vectorizer = rnnzoo.data.build_vectorizer({name!r}, "
-            "...), then make_pipeline(..., vectorizer=vectorizer)."
+            f"A {task.name} pipeline needs the vectorizer adapted on the "
+            "training split: vectorizer = rnnzoo.data.build_vectorizer("
+            f"{name!r}, ...), then make_pipeline(..., vectorizer=vectorizer)."
         )
     if max_word_length is not None:
         _check_characters(task, vectorizer, max_word_length)
@@ -275,7 +264,7 @@ def make_pipeline(
                 "a vectorizer built with build_vectorizer(..., "
                 f"lowercase={bool(lowercase)})"
             )
-    if task == registry.LANGUAGE_MODELLING:
+    if task.streamed:
         if buckets is not None or sequence_length is not None:
             raise ValueError(
                 "Language-modelling windows have `bptt` steps: pass bptt=, "
@@ -291,17 +280,9 @@ def make_pipeline(
             shuffle,
         )
     buckets, max_length = check_buckets(buckets, sequence_length)
-    if (
-        task == registry.CAPTIONING
-        and not examples.element_spec[inputs].shape.is_fully_defined()
-    ):
-        raise ValueError(
-            "Captioning images must all have one size to be batched: pass "
-            "image_size= to load_image_captions, got image shape "
-            f"{examples.element_spec[inputs].shape}"
-        )
-    format_fn, length_fn = tasks.formatter(
-        task, vectorizer, inputs, targets, max_length, max_word_length
+    task.check_examples(examples, inputs)
+    format_fn, length_fn = task.formatter(
+        vectorizer, inputs, targets, max_length, max_word_length
     )
     prepared = examples.map(format_fn, num_parallel_calls=AUTOTUNE)
     prepared = cache_and_shuffle(
@@ -319,21 +300,13 @@ def make_pipeline(
 
 
 def _check_characters(task, vectorizer, max_word_length):
-    if task != registry.TAGGING:
+    if not task.takes_characters:
         raise ValueError(
             f"Character ids (`max_word_length`) are for tagging, got a "
-            f"{task} pipeline with max_word_length={max_word_length!r}"
+            f"{task.name} pipeline with max_word_length={max_word_length!r}"
         )
-    if (
-        isinstance(max_word_length, bool)
-        or not isinstance(max_word_length, int)
-        or max_word_length < 1
-    ):
-        raise ValueError(
-            "`max_word_length` must be a positive integer or None, got "
-            f"max_word_length={max_word_length!r}"
-        )
-    if tasks.CHARACTERS_FEATURE not in vectorizer.features:
+    check_positive_int("max_word_length", max_word_length, allow_none=True)
+    if formatting.CHARACTERS_FEATURE not in vectorizer.features:
         raise ValueError(
             "Character ids need a vectorizer with a character vocabulary: "
             "build_vectorizer(..., characters=True); got one with features "

@@ -38,16 +38,6 @@ LANGUAGE_MODELLING = "language_modelling"
 MUSIC_MODELLING = "music_modelling"
 CAPTIONING = "captioning"
 FORECASTING = "forecasting"
-TASKS = (
-    TEXT_CLASSIFICATION,
-    TIME_SERIES_CLASSIFICATION,
-    TAGGING,
-    TRANSLATION,
-    LANGUAGE_MODELLING,
-    MUSIC_MODELLING,
-    CAPTIONING,
-    FORECASTING,
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +46,7 @@ class DatasetInfo:
 
     Attributes:
         name: rnnzoo's name, e.g. `"ud_en_ewt"`.
-        task: The task shape, one of `TASKS`.
+        task: The name of the task it serves (`rnnzoo.tasks`).
         description: One line on the data.
         features: Feature name to its dtype and shape, as loaded.
         splits: Split name to its documented size (local files or bundled

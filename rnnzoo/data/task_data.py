@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
+from rnnzoo.data import formatting
 from rnnzoo.data import registry
-from rnnzoo.data import tasks
 from rnnzoo.data.pipelines import build_vectorizer
 from rnnzoo.data.pipelines import make_pipeline
 from rnnzoo.data.vectorizers import Vectorizer
@@ -113,7 +113,7 @@ def make_pipelines(
             targets=pipeline_options.get("targets"),
             level=pipeline_options.get("level"),
             vocabulary_size=vocabulary_size,
-            standardize=tasks.STANDARDIZE.get(name),
+            standardize=formatting.STANDARDIZE.get(name),
             characters=pipeline_options.get("max_word_length") is not None,
             lowercase=bool(pipeline_options.get("lowercase")),
             data_dir=data_dir,

@@ -6,8 +6,8 @@ import re
 import numpy as np
 import tensorflow as tf
 
-from rnnzoo.data.tasks import CHARACTERS_FEATURE
-from rnnzoo.data.tasks import character_ids
+from rnnzoo.data.formatting import CHARACTERS_FEATURE
+from rnnzoo.data.formatting import character_ids
 from rnnzoo.models.characters import CHARACTER_IDS
 from rnnzoo.models.characters import TOKEN_IDS
 from rnnzoo.models.raw_inputs import is_token_lists

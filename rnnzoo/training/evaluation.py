@@ -8,17 +8,12 @@ import keras
 import tensorflow as tf
 
 from rnnzoo import data as rnnzoo_data
+from rnnzoo.tasks import get_task
 from rnnzoo.training import callbacks as run_callbacks
+from rnnzoo.training import config_data
 from rnnzoo.training import export
-from rnnzoo.training import tasks
 from rnnzoo.training.recipe import compile_model
 from rnnzoo.training.recipe import resolve_config
-
-# Tasks whose targets are class labels, which a hidden split marks -1.
-CLASSIFICATION_TASKS = (
-    tasks.TEXT_CLASSIFICATION,
-    tasks.TIME_SERIES_CLASSIFICATION,
-)
 
 
 def check_labels_visible(task, config, dataset, split) -> None:
@@ -29,7 +24,8 @@ def check_labels_visible(task, config, dataset, split) -> None:
     against them would be meaningless.
 
     Args:
-        task: The task shape; only classification tasks are checked.
+        task: The task (or its name); only tasks whose targets are
+            class labels (`TaskShape.class_labels`) are checked.
         config: The zoo config (for the dataset's name).
         dataset: The split's batches, `(inputs, labels[, weights])`.
         split: The split's name, for the message.
@@ -37,7 +33,7 @@ def check_labels_visible(task, config, dataset, split) -> None:
     Raises:
         ValueError: a label is negative.
     """
-    if task not in CLASSIFICATION_TASKS:
+    if not get_task(task).class_labels:
         return
     counts = dataset.map(
         lambda x, y, *rest: tf.stack(
@@ -72,7 +68,7 @@ def measure(model, task, config, dataset, loop=None):
             dataset, return_dict=True, verbose=0, callbacks=reset
         )
     metrics = {key: float(value) for key, value in logs.items()}
-    return tasks.derived_metrics(task, metrics, config)
+    return get_task(task).derived_metrics(metrics, config)
 
 
 def generation(
@@ -87,22 +83,22 @@ def generation(
 ):
     """BLEU (and, for captions, exact match) of generated targets against
     the raw references of the split, or of its first `max_examples`."""
-    if task not in tasks.GENERATION_TASKS:
+    task = get_task(task)
+    if not task.generates:
         return {}
     examples = rnnzoo_data.load(
         config["data"]["dataset"],
         split,
         data_dir,
-        **(tasks.load_options(config) or {}),
+        **(config_data.load_options(config) or {}),
     )
     if max_examples is not None:
         examples = examples.take(max_examples)
-    return tasks.generation_metrics(
-        task,
+    return task.generation_metrics(
         model,
         vectorizer,
         examples,
-        tasks.max_length(options),
+        config_data.max_length(options),
         features=(options.get("inputs"), options.get("targets")),
         decoding=config.get("decoding"),
     )
@@ -173,11 +169,11 @@ def evaluate(
         if config_or_name is None
         else resolve_config(config_or_name)
     )
-    task = tasks.task_of(config)
+    task = config_data.task_of(config)
     options = dict(metadata.get("pipeline") or {})
     options = options or {
         "batch_size": config["training"]["batch_size"],
-        **tasks.pipeline_options(task, config, seed=0),
+        **task.pipeline_options(config, seed=0),
     }
     default_batch = options.pop("batch_size")
     if stateful(model):
@@ -189,10 +185,10 @@ def evaluate(
         batch_size,
         vectorizer=vectorizer,
         data_dir=data_dir,
-        load_options=tasks.load_options(config),
+        load_options=config_data.load_options(config),
         **options,
     )
-    dataset = tasks.adapt_batches(task, dataset, model)
+    dataset = config_data.adapt_batches(task, dataset, model)
     if max_batches is not None:
         dataset = dataset.take(max_batches)
     compile_model(model, task, config["training"], "adam", jit_compile=False)

@@ -12,6 +12,7 @@ import keras
 import tensorflow as tf
 
 from rnnzoo.training.strategies import is_tpu
+from rnnzoo.validation import check_choice
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
@@ -28,11 +29,7 @@ def resolve_precision(precision: str = "auto", strategy=None) -> str:
     Raises:
         ValueError: an unknown `precision`.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(
-            f"`precision` must be one of {list(PRECISIONS)}, got "
-            f"precision={precision!r}"
-        )
+    check_choice("precision", precision, PRECISIONS)
     if precision != "auto":
         return precision
     strategy = strategy or tf.distribute.get_strategy()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import keras
 
+from rnnzoo.tasks import get_task
 from rnnzoo.training import optimizers
-from rnnzoo.training import tasks
 from rnnzoo.training.optimizers import DEFAULT_CLIPNORM
 from rnnzoo.zoo import registry
 from rnnzoo.zoo.schema import load_config
@@ -118,11 +118,12 @@ def make_optimizer(training: dict, learning_rate):
     )
 
 
-def compile_model(model, task: str, training: dict, optimizer, jit_compile):
+def compile_model(model, task, training: dict, optimizer, jit_compile):
     """Compiles `model` with its task's loss and metrics (see
-    `tasks.compile_arguments`), `training.loss` and `training.metrics`
-    when the config names them, `optimizer` and `jit_compile`."""
-    arguments = tasks.compile_arguments(task, model)
+    `rnnzoo.tasks.TaskShape.compile_arguments`; `task` a name or a task),
+    `training.loss` and `training.metrics` when the config names them,
+    `optimizer` and `jit_compile`."""
+    arguments = get_task(task).compile_arguments(model)
     if training.get("loss"):
         arguments["loss"] = training["loss"]
     extra = list(training.get("metrics") or [])

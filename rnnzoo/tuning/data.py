@@ -4,7 +4,7 @@ split to score the trials, prepared as `rnnzoo.train` prepares them."""
 import tensorflow as tf
 
 from rnnzoo import data as rnnzoo_data
-from rnnzoo.training import tasks
+from rnnzoo.training import config_data
 
 DEFAULT_VALIDATION_FRACTION = 0.2
 
@@ -18,7 +18,7 @@ def search_data(
 ) -> rnnzoo_data.TaskData:
     """The training and validation pipelines of a config's dataset.
 
-    The pipelines are `rnnzoo.train`'s (`rnnzoo.training.tasks`'s options,
+    The pipelines are `rnnzoo.train`'s (its task's `pipeline_options`,
     the vectorizer adapted on the training split). A dataset without a
     validation split (e.g. `japanese_vowels`) gives one from its training
     split, `validation_fraction` of it held out after a seeded shuffle: the
@@ -38,16 +38,16 @@ def search_data(
         A `rnnzoo.data.TaskData` with `"train"` and `"validation"`.
     """
     name = config["data"]["dataset"]
-    task = tasks.task_of(config)
+    task = config_data.task_of(config)
     batch_size = batch_size or config["training"]["batch_size"]
-    options = tasks.pipeline_options(task, config, seed=seed)
+    options = task.pipeline_options(config, seed=seed)
     return rnnzoo_data.make_pipelines(
         name,
         batch_size,
         splits=["train", "validation"],
         vocabulary_size=config["data"].get("vocabulary_size"),
         data_dir=data_dir,
-        load_options=tasks.load_options(config),
+        load_options=config_data.load_options(config),
         validation_fraction=validation_fraction
         or config["data"].get("validation_fraction")
         or DEFAULT_VALIDATION_FRACTION,
@@ -57,8 +57,8 @@ def search_data(
 
 def adapt(task: str, task_data, model) -> tuple[tf.data.Dataset, ...]:
     """The train and validation batches mapped onto `model`'s inputs (see
-    `rnnzoo.training.tasks.adapt_batches`)."""
+    `rnnzoo.training.config_data.adapt_batches`)."""
     return tuple(
-        tasks.adapt_batches(task, task_data[split], model)
+        config_data.adapt_batches(task, task_data[split], model)
         for split in ("train", "validation")
     )

@@ -17,8 +17,9 @@ import keras
 import keras_tuner
 import yaml
 
+from rnnzoo.tasks import get_task
+from rnnzoo.training import config_data
 from rnnzoo.training import export
-from rnnzoo.training import tasks
 from rnnzoo.training.trainer import resolve_config
 from rnnzoo.tuning import data as search_data_module
 from rnnzoo.tuning.hypermodel import HyperModel
@@ -171,7 +172,7 @@ def export_best(
     hypermodel: HyperModel,
     output_dir,
     vectorizer=None,
-    task: str | None = None,
+    task=None,
 ) -> tuple[Path, Path]:
     """Exports the best trial: its hyperparameters as a ready-to-use
     config, and the model that config builds, with the trial's weights, as
@@ -184,7 +185,8 @@ def export_best(
         vectorizer: The data's `rnnzoo.data.Vectorizer`, saved with the
             preset (and, for text classification, put in front of the
             model so it takes raw strings).
-        task: The task shape, e.g. `"text_classification"`.
+        task: The config's task (a name or an `rnnzoo.tasks.TaskShape`);
+            default the config's `task`.
 
     Returns:
         `(preset_dir, config_path)`.
@@ -196,12 +198,20 @@ def export_best(
     config_path = write_config(config, output_dir)
     # The preset is the tuned config's model, uncompiled, with the best
     # trial's weights: what the config builds is what the preset holds.
-    model = registry.build_model(config)
+    # The tuned config leaves vocabulary sizes to its data: the trials'
+    # model had the sizes of the adapted vectorizer.
+    sizes = {
+        name: value
+        for name, value in hypermodel.fixed.items()
+        if name in registry.VOCABULARY_ARGUMENTS
+    }
+    model = registry.build_model(config, **sizes)
     model.set_weights(tuner.get_best_models(1)[0].get_weights())
+    task = get_task(task or config["task"])
     metadata = {
         "name": config["name"],
         "tuned_from": hypermodel.name,
-        "task": task or config["task"],
+        "task": task.name,
         "dataset": config["data"]["dataset"],
         "hyperparameters": active_values(best),
         "objective": tuner.oracle.objective.name,
@@ -213,9 +223,7 @@ def export_best(
         vectorizer,
         output_dir / "preset",
         metadata,
-        text_input=(
-            vectorizer is not None and task == tasks.TEXT_CLASSIFICATION
-        ),
+        text_input=vectorizer is not None and task.text_input,
     )
     return preset_dir, config_path
 
@@ -297,14 +305,14 @@ def run_search(
     >>> print(result.table)  # doctest: +SKIP
     """
     config = resolve_config(name_or_config)
-    task = tasks.task_of(config)
+    task = config_data.task_of(config)
     vectorizer = None
     keras.utils.set_random_seed(seed)
     task_data = None
     if train_data is None:
         task_data = search_data_module.search_data(config, data_dir, seed=seed)
         vectorizer = task_data.vectorizer
-        fixed = {**tasks.data_arguments(task, task_data, config), **fixed}
+        fixed = {**task.data_arguments(task_data, config), **fixed}
     elif validation_data is None:
         raise ValueError(
             "`validation_data` scores the trials: pass it with `train_data`"

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 import rnnzoo.data as data
-from rnnzoo.data import tasks
+from rnnzoo.tasks import get_task
 from tests.data import fixture_files as files
 
 
@@ -153,6 +153,10 @@ def test_lowercased_tokens_keep_the_case_of_their_characters(tmp_path):
 
 
 def test_lowercase_is_for_tagging():
-    with pytest.raises(ValueError, match="`lowercase` applies to tagging"):
-        tasks.new_vectorizer("text_classification", "text", "label",
-                             lowercase=True)  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match="`lowercase` does not apply to a text_classification task",
+    ):
+        get_task("text_classification").new_vectorizer(
+            "text", "label", lowercase=True
+        )

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rnnzoo.data import tasks
 from rnnzoo.data.registry import TAGGING
 from rnnzoo.data.vectorizers import Vectorizer
 from rnnzoo.data.vectorizers import text_vectorization
@@ -12,6 +11,7 @@ from rnnzoo.preprocessors import TaggerPreprocessor
 from rnnzoo.preprocessors import TextClassifierPreprocessor
 from rnnzoo.preprocessors import split_words
 from rnnzoo.preprocessors.text import pad_rows
+from rnnzoo.tasks import get_task
 
 
 @pytest.mark.parametrize(
@@ -70,14 +70,14 @@ def test_classifier_without_label_names():
 
 
 def tagger_preprocessor():
-    vectorizer = tasks.new_vectorizer(
-        TAGGING, "tokens", "upos", characters=True, lowercase=True
+    vectorizer = get_task(TAGGING).new_vectorizer(
+        "tokens", "upos", characters=True, lowercase=True
     )
     examples = tf.data.Dataset.from_tensor_slices(
         {"tokens": [["the", "cat", "sat"]], "upos": [["DET", "NOUN", "VERB"]]}
     )
     vectorizer.adapt(
-        tasks.adaptation_examples(TAGGING, examples, inputs="tokens")
+        get_task(TAGGING).adaptation_examples(examples, inputs="tokens")
     )
     return TaggerPreprocessor(vectorizer, max_word_length=4)
 

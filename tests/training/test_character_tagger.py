@@ -9,8 +9,9 @@ import pytest
 
 import rnnzoo
 from rnnzoo import data as rnnzoo_data
+from rnnzoo.tasks import get_task
+from rnnzoo.tasks.tagging import DEFAULT_MAX_WORD_LENGTH
 from rnnzoo.training import load_trained_preset
-from rnnzoo.training import tasks
 from tests.training import fixtures
 
 
@@ -30,15 +31,14 @@ def character_tagger_config() -> dict:
 
 def test_pipeline_options_ask_for_characters_of_a_character_tagger():
     config = character_tagger_config()
-    options = tasks.pipeline_options(tasks.TAGGING, config)
+    tagging = get_task("tagging")
+    options = tagging.pipeline_options(config)
     assert options["max_word_length"] == 5
     del config["architecture"]["arguments"]["max_word_length"]
-    options = tasks.pipeline_options(tasks.TAGGING, config)
-    assert options["max_word_length"] == tasks.DEFAULT_MAX_WORD_LENGTH
+    options = tagging.pipeline_options(config)
+    assert options["max_word_length"] == DEFAULT_MAX_WORD_LENGTH
     words_only = fixtures.TASK_CONFIGS["tagging"]
-    assert "max_word_length" not in tasks.pipeline_options(
-        tasks.TAGGING, words_only
-    )
+    assert "max_word_length" not in tagging.pipeline_options(words_only)
 
 
 def test_character_tagger_preset_reloads_with_identical_predictions(tmp_path):

@@ -10,9 +10,9 @@ import tensorflow as tf
 import rnnzoo
 from rnnzoo.models import SequenceTagger
 from rnnzoo.training import callbacks
+from rnnzoo.training import config_data
 from rnnzoo.training import optimizers
 from rnnzoo.training import recipe
-from rnnzoo.training import tasks
 from tests.training import fixtures
 
 
@@ -151,13 +151,13 @@ def test_a_tagger_with_language_model_heads_gets_their_targets():
     token_ids = np.array([[3, 4, 5, 0], [6, 7, 0, 0]], "int32")
     tags = np.array([[1, 2, 3, 0], [4, 1, 0, 0]], "int32")
     batches = tf.data.Dataset.from_tensors((token_ids, tags))
-    x, y = next(iter(tasks.adapt_batches(tasks.TAGGING, batches, tagger)))
+    x, y = next(iter(config_data.adapt_batches("tagging", batches, tagger)))
     assert set(y) == {"tags", "next_token", "previous_token"}
     np.testing.assert_array_equal(y["next_token"], [[4, 5, 0, 0], [7, 0, 0, 0]])
     training = {"optimizer": "adam", "clipnorm": 1.0}
     recipe.compile_model(
         tagger,
-        tasks.TAGGING,
+        "tagging",
         training,
         recipe.make_optimizer(training, 0.01),
         jit_compile=False,

@@ -9,8 +9,8 @@ import pytest
 import tensorflow as tf
 
 import rnnzoo
+from rnnzoo.training import config_data
 from rnnzoo.training import recipe
-from rnnzoo.training import tasks
 from rnnzoo.zoo import registry
 
 SMALL = {
@@ -31,7 +31,7 @@ def small_overrides(config, task):
         for key, value in SMALL.items()
         if key == "units" or arguments.get(key) is not None
     }
-    if task == tasks.LANGUAGE_MODELLING and arguments.get("stateful", True):
+    if task.streamed and arguments.get("stateful", True):
         overrides.update(stateful=True, batch_size=2)  # as rnnzoo.train
     if arguments.get("vocabulary") is not None:
         overrides["vocabulary"] = None
@@ -57,7 +57,7 @@ def as_dynamic_dataset(batch):
 @pytest.mark.parametrize("name", rnnzoo.list_models())
 def test_every_zoo_train_step_compiles_with_xla(name):
     config = rnnzoo.model_info(name)
-    task = tasks.task_of(config)
+    task = config_data.task_of(config)
     model = registry.build_model(config, **small_overrides(config, task))
     training = config["training"]
     recipe.compile_model(
@@ -69,7 +69,7 @@ def test_every_zoo_train_step_compiles_with_xla(name):
     )
     assert model.jit_compile is True
     steps = config["architecture"]["arguments"].get("sequence_length") or 5
-    batch = tasks.synthetic_batch(task, model, batch_size=2, steps=steps)
+    batch = task.synthetic_batch(model, batch_size=2, steps=steps)
     before = [w.numpy().copy() for w in model.trainable_weights]
     logs = model.fit(as_dynamic_dataset(batch), verbose=0).history
     assert np.isfinite(logs["loss"][-1])

@@ -22,7 +22,7 @@ import tensorflow as tf
 
 import rnnzoo
 from rnnzoo.data.captions import load_mnist_captions
-from rnnzoo.data.tasks import character_ids
+from rnnzoo.data.formatting import character_ids
 from rnnzoo.training.export import load_trained_preset
 from rnnzoo.zoo import registry
 

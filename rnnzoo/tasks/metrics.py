@@ -255,3 +255,17 @@ def exact_match(hypotheses, references) -> float:
         for hypothesis, reference in zip(hypotheses, references)
     )
     return matches / len(hypotheses)
+
+
+def token_compile_arguments(model) -> dict:
+    """The loss and metrics of a model that predicts a token per step
+    (language models, decoders): per-token accuracy and perplexity over
+    the real tokens."""
+    from_logits = getattr(model, "activation", "auto") is None
+    return {
+        "loss": model.default_loss(),
+        "metrics": [
+            MaskedAccuracy(),
+            MaskedPerplexity(from_logits=from_logits),
+        ],
+    }

@@ -6,11 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from rnnzoo.training.metrics import MaskedAccuracy
-from rnnzoo.training.metrics import MaskedPerplexity
-from rnnzoo.training.metrics import NegativeLogLikelihoodPerStep
-from rnnzoo.training.metrics import corpus_bleu
-from rnnzoo.training.metrics import exact_match
+from rnnzoo.tasks.metrics import MaskedAccuracy
+from rnnzoo.tasks.metrics import MaskedPerplexity
+from rnnzoo.tasks.metrics import NegativeLogLikelihoodPerStep
+from rnnzoo.tasks.metrics import corpus_bleu
+from rnnzoo.tasks.metrics import exact_match
 
 
 def _token_batch(rng, batch=3, steps=5, vocab=7):
