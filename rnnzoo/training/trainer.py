@@ -2,28 +2,13 @@
 metrics out, on one CPU, several GPUs, a TPU or a cluster, with the same
 call.
 
-A run's output folder holds
-
-```
-history.csv           one row per epoch (CSVLogger, appended on resume)
-logs/                 TensorBoard
-backup/               BackupAndRestore: weights, optimizer and epoch
-run_state.json        epochs complete, whether early stopping ended it
-metrics.json          the test metrics
-preset/               the preset (see rnnzoo.training.export)
-<name>.tar.gz         the preset packed for the hub
-```
-
-A run killed and started again with the same output folder resumes from
-the end of its last complete epoch; a finished run started again trains
-no further and exports again. Workers other than the chief of a cluster
-keep their checkpoints in `workers/worker_<i>/` and write nothing else.
+`train` takes the steps of a `Run` in order: its folder, its data, its
+model, the fit, the measurement and the export. What the folder holds and
+how a run resumes is `rnnzoo.training.run_folder`'s.
 """
 
 import dataclasses
-import importlib.util
 import json
-import logging
 import time
 from pathlib import Path
 
@@ -31,14 +16,14 @@ import keras
 import tensorflow as tf
 
 from rnnzoo import data as rnnzoo_data
-from rnnzoo.training import callbacks as run_callbacks
+from rnnzoo.training import config_data
 from rnnzoo.training import export
+from rnnzoo.training import run_folder
 from rnnzoo.training import strategies
-from rnnzoo.training import tasks
+from rnnzoo.training.callbacks import read_csv_log
 from rnnzoo.training.evaluation import check_labels_visible
 from rnnzoo.training.evaluation import generation
 from rnnzoo.training.evaluation import measure
-from rnnzoo.training.evaluation import stateful
 from rnnzoo.training.loop import CustomLoop
 from rnnzoo.training.precision import precision_policy
 from rnnzoo.training.precision import resolve_precision
@@ -49,8 +34,6 @@ from rnnzoo.training.recipe import learning_rate_schedule
 from rnnzoo.training.recipe import make_optimizer
 from rnnzoo.training.recipe import resolve_config
 from rnnzoo.zoo import registry
-
-logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -87,79 +70,251 @@ class TrainingResult:
     model: keras.Model | None = None
 
 
-BEST_WEIGHTS_FILE = "best.weights.h5"
+class Run:
+    """One training run of a resolved config, step by step.
 
+    Args:
+        config: The zoo config, overrides applied.
+        architecture_overrides: Architecture arguments that override the
+            config's and the data's.
+        strategy: A resolved `tf.distribute.Strategy`.
+        output_dir: The run's folder.
+        data_dir, precision, jit_compile, schedule, seed, verbose,
+            callbacks: As `train`'s.
+    """
 
-def _best_logged(output_dir, key) -> float | None:
-    """The lowest `key` in the run's CSV log so far, or `None`."""
-    history = run_callbacks.read_csv_log(output_dir / "history.csv")
-    values = [v for v in history.get(key, []) if v is not None]
-    return min(values) if values else None
+    def __init__(
+        self,
+        config,
+        architecture_overrides,
+        strategy,
+        output_dir,
+        data_dir,
+        precision,
+        jit_compile,
+        schedule,
+        seed,
+        verbose,
+        callbacks,
+    ):
+        self.config = config
+        self.name = config["name"]
+        self.training = config["training"]
+        self.architecture_overrides = architecture_overrides
+        self.strategy = strategy
+        self.data_dir = data_dir
+        self.task = config_data.task_of(config)
+        self.chief = strategies.is_chief(strategy)
+        self.multi_worker = strategies.is_multi_worker(strategy)
+        self.output_dir = Path(output_dir or Path("runs") / self.name)
+        self.run_dir = self.output_dir
+        if not self.chief:
+            self.run_dir = run_folder.worker_folder(
+                self.output_dir, strategies.worker_index(strategy)
+            )
+        self.policy = resolve_precision(precision, strategy)
+        if jit_compile is None:
+            jit_compile = strategies.default_jit_compile(strategy)
+        self.jit_compile = bool(jit_compile)
+        if schedule is None:
+            schedule = self.training.get("schedule")
+        self.schedule = schedule
+        self.seed = seed
+        self.verbose = verbose
+        self.extra_callbacks = list(callbacks)
+        self.started = time.time()
 
+    def prepare_folder(self) -> None:
+        """Creates the folder and says what is about to run."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.verbose:
+            print(
+                f"rnnzoo: training {self.name} ({self.task.name}) on "
+                f"{strategies.describe(self.strategy)}, precision "
+                f"{self.policy}, jit_compile={self.jit_compile}, output "
+                f"{self.output_dir}"
+            )
 
-def _restore_best_weights(model, run_dir, patience) -> None:
-    """Loads the best weights of an early-stopping run, if any were saved
-    (this run or one it resumed)."""
-    best = run_dir / BEST_WEIGHTS_FILE
-    if patience and best.exists():
-        model.load_weights(str(best))
-
-
-def _callbacks(run_dir, output_dir, chief, model, patience, validation):
-    items = [run_callbacks.TerminateOnNonFiniteLoss()]
-    if stateful(model):
-        items.append(run_callbacks.ResetStates())
-    if patience and validation is None:
-        logger.warning(
-            "early_stopping_patience is set but the data has no validation "
-            "split: no early stopping."
+    def load_data(self) -> None:
+        """The task's pipelines for every split, vectorizer adapted."""
+        data = self.config["data"]
+        self.options = self.task.pipeline_options(
+            self.config,
+            seed=self.seed,
+            static=strategies.is_tpu(self.strategy),
         )
-    elif patience:
-        items.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss",
-                patience=patience,
-                restore_best_weights=True,
+        self.task_data = rnnzoo_data.make_pipelines(
+            data["dataset"],
+            self.training["batch_size"],
+            vocabulary_size=data.get("vocabulary_size"),
+            data_dir=self.data_dir,
+            load_options=config_data.load_options(self.config),
+            validation_fraction=data.get("validation_fraction"),
+            **self.options,
+        )
+
+    def build_model(self) -> None:
+        """The config's model with the arguments the data decides, and
+        the splits mapped onto its inputs."""
+        arguments = {
+            **self.task.data_arguments(
+                self.task_data,
+                self.config,
+                self.strategy.num_replicas_in_sync,
+            ),
+            **self.architecture_overrides,
+        }
+        with self.strategy.scope():
+            self.model = registry.build_model(self.config, **arguments)
+        splits = {
+            split: config_data.adapt_batches(self.task, dataset, self.model)
+            for split, dataset in self.task_data.datasets.items()
+        }
+        if self.multi_worker:
+            splits = {k: _shard_by_data(v) for k, v in splits.items()}
+        self.splits = splits
+        self.split = "test" if "test" in splits else "validation"
+        # Hidden test labels would make the final measurement meaningless:
+        # fail before training, not after.
+        check_labels_visible(
+            self.task, self.config, splits[self.split], self.split
+        )
+
+    def fit(self) -> None:
+        """Compiles and fits, resuming from the folder's checkpoint, and
+        keeps the best weights of an early-stopped run."""
+        train_data = self.splits["train"]
+        validation = self.splits.get("validation")
+        training = self.training
+        with self.strategy.scope():
+            learning_rate = learning_rate_schedule(
+                self.schedule,
+                training["learning_rate"],
+                lambda: training["epochs"] * count_batches(train_data),
+            )
+            compile_model(
+                self.model,
+                self.task,
+                training,
+                make_optimizer(training, learning_rate),
+                self.jit_compile,
+            )
+        patience = training.get("early_stopping_patience")
+        items = run_folder.folder_callbacks(
+            self.run_dir,
+            self.output_dir,
+            self.chief,
+            self.model,
+            patience,
+            validation,
+        )
+        items += self.extra_callbacks
+        epochs = run_folder.epochs_to_run(
+            training["epochs"], self.run_dir, self.output_dir, self.chief
+        )
+        self.loop = (
+            CustomLoop(self.model, self.strategy, self.jit_compile)
+            if self.multi_worker
+            else None
+        )
+        with self.strategy.scope():
+            if self.loop is not None:
+                history = self.loop.fit(
+                    train_data, epochs, validation, items, self.verbose
+                )
+            else:
+                history = self.model.fit(
+                    train_data,
+                    validation_data=validation,
+                    epochs=epochs,
+                    callbacks=items,
+                    verbose=self.verbose,
+                    shuffle=False,
+                )
+            if validation is not None:
+                run_folder.restore_best_weights(
+                    self.model, self.run_dir, patience
+                )
+        self.history = dict(history.history)
+
+    def measure(self) -> TrainingResult:
+        """The task's metrics on the test split (else validation)."""
+        with self.strategy.scope():
+            metrics = measure(
+                self.model,
+                self.task,
+                self.config,
+                self.splits[self.split],
+                self.loop,
+            )
+        return TrainingResult(
+            name=self.name,
+            output_dir=self.output_dir,
+            metrics=metrics,
+            split=self.split,
+            epochs=run_folder.completed_epochs(self.run_dir),
+            history=self.history,
+            preset_dir=None,
+            archive=None,
+            sha256=None,
+            strategy=strategies.describe(self.strategy),
+            precision=self.policy,
+            jit_compile=self.jit_compile,
+            model=self.model,
+        )
+
+    def export(self, result: TrainingResult) -> None:
+        """Generation metrics, the preset with its metadata, the metrics
+        file and the packed archive (chief only)."""
+        result.metrics.update(
+            generation(
+                self.model,
+                self.task,
+                self.config,
+                self.task_data.vectorizer,
+                self.options,
+                self.split,
+                self.data_dir,
             )
         )
-        # EarlyStopping keeps the best weights in memory only: a resumed
-        # run would restore the last checkpoint and export its weights.
-        # The best weights on disk, with the best loss of the epochs
-        # already run as the bar, survive a restart.
-        items.append(
-            keras.callbacks.ModelCheckpoint(
-                str(run_dir / BEST_WEIGHTS_FILE),
-                monitor="val_loss",
-                save_best_only=True,
-                save_weights_only=True,
-                initial_value_threshold=_best_logged(output_dir, "val_loss"),
-            )
+        result.history = read_csv_log(self.output_dir / run_folder.HISTORY_FILE)
+        result.preset_dir = export.export_preset(
+            self.model,
+            self.task_data.vectorizer,
+            self.output_dir / "preset",
+            self.metadata(result),
+            text_input=self.task.text_input,
         )
-    if chief:
-        # Before the checkpoint: an epoch logged but not checkpointed is
-        # trimmed from the log on resume (see trim_csv_log).
-        items.append(
-            keras.callbacks.CSVLogger(
-                str(output_dir / "history.csv"), append=True
-            )
+        (self.output_dir / "metrics.json").write_text(
+            json.dumps(result.metrics, indent=2)
         )
-    items.append(
-        keras.callbacks.BackupAndRestore(
-            str(run_dir / "backup"),
-            delete_checkpoint=False,
-            double_checkpoint=True,
+        result.archive, result.sha256 = export.pack(
+            result.preset_dir, self.output_dir / f"{self.name}.tar.gz"
         )
-    )
-    items.append(run_callbacks.RunState(run_dir))
-    if chief and importlib.util.find_spec("tensorboard") is not None:
-        items.append(
-            keras.callbacks.TensorBoard(
-                str(output_dir / "logs"), write_graph=False
-            )
-        )
-    elif chief:
-        logger.warning("TensorBoard is not installed: no logs/ written.")
-    return items
+
+    def metadata(self, result: TrainingResult) -> dict:
+        """What the preset records of the run."""
+        return {
+            "name": self.name,
+            "task": self.task.name,
+            "dataset": self.config["data"]["dataset"],
+            "split": self.split,
+            "metrics": result.metrics,
+            "epochs": result.epochs,
+            "config": self.config,
+            "pipeline": {
+                "batch_size": self.training["batch_size"],
+                **self.options,
+            },
+            "training": {
+                "strategy": result.strategy,
+                "precision": self.policy,
+                "jit_compile": self.jit_compile,
+                "seed": self.seed,
+                "schedule": self.schedule,
+                "training_time_minutes": (time.time() - self.started) / 60,
+            },
+        }
 
 
 def train(
@@ -219,188 +374,29 @@ def train(
     config, architecture_overrides = apply_overrides(
         resolve_config(config_or_name), dict(overrides)
     )
-    training = config["training"]
-    if schedule is None:
-        schedule = training.get("schedule")
-    name = config["name"]
-    task = tasks.task_of(config)
-    chief = strategies.is_chief(strategy)
-    multi_worker = strategies.is_multi_worker(strategy)
-    output_dir = Path(output_dir or Path("runs") / name)
-    run_dir = output_dir
-    if not chief:
-        run_dir = (
-            output_dir
-            / "workers"
-            / (f"worker_{strategies.worker_index(strategy)}")
-        )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    policy = resolve_precision(precision, strategy)
-    if jit_compile is None:
-        jit_compile = strategies.default_jit_compile(strategy)
+    run = Run(
+        config,
+        architecture_overrides,
+        strategy,
+        output_dir,
+        data_dir,
+        precision,
+        jit_compile,
+        schedule,
+        seed,
+        verbose,
+        callbacks,
+    )
+    run.prepare_folder()
     keras.utils.set_random_seed(seed)
-    started = time.time()
-    if verbose:
-        print(
-            f"rnnzoo: training {name} ({task}) on "
-            f"{strategies.describe(strategy)}, precision {policy}, "
-            f"jit_compile={jit_compile}, output {output_dir}"
-        )
-
-    options = tasks.pipeline_options(
-        task, config, seed=seed, static=strategies.is_tpu(strategy)
-    )
-    batch_size = training["batch_size"]
-    task_data = rnnzoo_data.make_pipelines(
-        config["data"]["dataset"],
-        batch_size,
-        vocabulary_size=config["data"].get("vocabulary_size"),
-        data_dir=data_dir,
-        load_options=tasks.load_options(config),
-        validation_fraction=config["data"].get("validation_fraction"),
-        **options,
-    )
-    arguments = {
-        **tasks.data_arguments(
-            task, task_data, config, strategy.num_replicas_in_sync
-        ),
-        **architecture_overrides,
-    }
-    with precision_policy(policy):
-        with strategy.scope():
-            model = registry.build_model(config, **arguments)
-        splits = {
-            split: tasks.adapt_batches(task, dataset, model)
-            for split, dataset in task_data.datasets.items()
-        }
-        if multi_worker:
-            splits = {k: _shard_by_data(v) for k, v in splits.items()}
-        train_data = splits["train"]
-        validation = splits.get("validation")
-        split = "test" if "test" in splits else "validation"
-        # Hidden test labels would make the final measurement meaningless:
-        # fail before training, not after.
-        check_labels_visible(task, config, splits[split], split)
-        with strategy.scope():
-            learning_rate = learning_rate_schedule(
-                schedule,
-                training["learning_rate"],
-                lambda: training["epochs"] * count_batches(train_data),
-            )
-            compile_model(
-                model,
-                task,
-                training,
-                make_optimizer(training, learning_rate),
-                jit_compile,
-            )
-        items = [
-            *_callbacks(
-                run_dir,
-                output_dir,
-                chief,
-                model,
-                training.get("early_stopping_patience"),
-                validation,
-            ),
-            *callbacks,
-        ]
-        epochs = _epochs_to_run(training["epochs"], run_dir, output_dir, chief)
-        loop = (
-            CustomLoop(model, strategy, jit_compile) if multi_worker else None
-        )
-        with strategy.scope():
-            if loop is not None:
-                history = loop.fit(
-                    train_data, epochs, validation, items, verbose
-                )
-            else:
-                history = model.fit(
-                    train_data,
-                    validation_data=validation,
-                    epochs=epochs,
-                    callbacks=items,
-                    verbose=verbose,
-                    shuffle=False,
-                )
-            if validation is not None:
-                _restore_best_weights(
-                    model, run_dir, training.get("early_stopping_patience")
-                )
-            metrics = measure(model, task, config, splits[split], loop)
-        epochs_done = run_callbacks.completed_epochs(run_dir / "backup")
-        result = TrainingResult(
-            name=name,
-            output_dir=output_dir,
-            metrics=metrics,
-            split=split,
-            epochs=epochs_done,
-            history=dict(history.history),
-            preset_dir=None,
-            archive=None,
-            sha256=None,
-            strategy=strategies.describe(strategy),
-            precision=policy,
-            jit_compile=bool(jit_compile),
-            model=model,
-        )
-        if not chief:
-            return result
-        metrics.update(
-            generation(
-                model,
-                task,
-                config,
-                task_data.vectorizer,
-                options,
-                split,
-                data_dir,
-            )
-        )
-        result.history = run_callbacks.read_csv_log(output_dir / "history.csv")
-        metadata = {
-            "name": name,
-            "task": task,
-            "dataset": config["data"]["dataset"],
-            "split": split,
-            "metrics": metrics,
-            "epochs": epochs_done,
-            "config": config,
-            "pipeline": {"batch_size": batch_size, **options},
-            "training": {
-                "strategy": result.strategy,
-                "precision": policy,
-                "jit_compile": bool(jit_compile),
-                "seed": seed,
-                "schedule": schedule,
-                "training_time_minutes": (time.time() - started) / 60,
-            },
-        }
-        result.preset_dir = export.export_preset(
-            model,
-            task_data.vectorizer,
-            output_dir / "preset",
-            metadata,
-            text_input=task == tasks.TEXT_CLASSIFICATION,
-        )
-    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    result.archive, result.sha256 = export.pack(
-        result.preset_dir, output_dir / f"{name}.tar.gz"
-    )
+    run.load_data()
+    with precision_policy(run.policy):
+        run.build_model()
+        run.fit()
+        result = run.measure()
+        if run.chief:
+            run.export(result)
     return result
-
-
-def _epochs_to_run(epochs, run_dir, output_dir, chief) -> int:
-    """The `epochs` of `fit` for a run that may be resuming: an
-    early-stopped run trains no further; the CSV log loses any epoch
-    logged after the last checkpoint (it is trained again)."""
-    if chief:
-        done = run_callbacks.completed_epochs(run_dir / "backup")
-        run_callbacks.trim_csv_log(output_dir / "history.csv", done)
-    state = run_callbacks.read_run_state(run_dir)
-    if state.get("stopped_early"):
-        return min(epochs, state["epochs_completed"])
-    return epochs
 
 
 def _shard_by_data(dataset):
