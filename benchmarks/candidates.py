@@ -4,7 +4,8 @@ Every candidate is a model from `(batch, steps, features)` inputs to a
 `(batch, width)` output, trained with the same loss (mean squared error to a
 fixed random target), the same optimizer (Adam) and the same float32 data:
 
-* `rnnzoo`: every rnnzoo sequence layer, as registered (default options),
+* `rnnzoo`: every rnnzoo sequence layer of the cell registry
+  (`rnnzoo.layers.cell_names(keras_cells=False)`), default options,
 * `keras`: `keras.layers.LSTM` and `keras.layers.GRU`, the built-in
   baselines (on CPU they run Keras's generic loop; cuDNN is GPU-only),
 * `textbook`: the same cell written as users do (one matmul per gate, run by
@@ -15,14 +16,19 @@ fixed random target), the same optimizer (Adam) and the same float32 data:
 The recurrent layers return their last output (`return_sequences=False`).
 """
 
+import collections.abc
 import dataclasses
+import functools
 from typing import Callable
 
 import keras
 from keras import ops
 
 from benchmarks.textbook import textbook_layer
+from rnnzoo.layers import cell_names
+from rnnzoo.layers import get_cell
 from rnnzoo.layers import get_recurrent_layer
+from rnnzoo.layers import is_keras_cell
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,20 +57,65 @@ SIZES = {
     "tiny": Size("tiny", batch=4, steps=6, features=3, units=5),
 }
 
-# rnnzoo layer name -> (gate blocks of the per-step matmul, its input width
-# in units). The per-step matmul multiplies `(batch, inputs * units)` by
-# `(inputs * units, gates * units)`; e.g. the skip RNN (skip 2) multiplies
-# h_{t-1} by U and h_{t-2} by S, two `(units, units)` matmuls.
-MATMUL_SHAPES = {
-    "lstm": (4, 1),
-    "gru": (3, 1),
-    "peephole_lstm": (4, 1),
-    "coupled_lstm": (3, 1),
-    "mgu": (2, 1),
-    "skip_rnn": (1, 2),
-}
+# The registered Keras cells every rnnzoo layer is compared with.
+KERAS_BASELINES = ("lstm", "gru")
 
-RNNZOO_LAYERS = ("peephole_lstm", "coupled_lstm", "mgu", "skip_rnn")
+
+def registered_rnnzoo_layers() -> tuple[str, ...]:
+    """Every rnnzoo cell of the registry (Keras's own are baselines)."""
+    return tuple(cell_names(keras_cells=False))
+
+
+RNNZOO_LAYERS = registered_rnnzoo_layers()
+
+
+@functools.cache
+def matmul_shape(family: str) -> tuple[int, int]:
+    """`(G, R)`: the per-step matmul of the registered cell `family`
+    multiplies `(batch, R * units)` by `(R * units, G * units)`.
+
+    Read from the cell's own weights (default options): `G` gate blocks,
+    the width of `kernel` in units, and `R` state blocks fed back, from the
+    size of its recurrent matrices (every 2-D weight but `kernel` and
+    `bias`); e.g. the skip RNN (skip 2) multiplies h_{t-1} by U and h_{t-2}
+    by S, two `(units, units)` matmuls: `(1, 2)`.
+    """
+    units = 2
+    cell = get_cell(family, units)
+    cell.build((None, 1))
+    gates = cell.kernel.shape[-1] // units
+    recurrent_size = sum(
+        weight.shape[0] * weight.shape[1]
+        for weight in cell.weights
+        if len(weight.shape) == 2 and weight.name not in ("kernel", "bias")
+    )
+    return gates, recurrent_size // (gates * units * units)
+
+
+class _MatmulShapes(collections.abc.Mapping):
+    """`{family: matmul_shape(family)}` for every candidate family, in
+    candidate order, computed on use: reading a cell's weights starts
+    TensorFlow, which importing this module must not (`benchmarks.cores`
+    sets TensorFlow's threads after importing it)."""
+
+    def __getitem__(self, family):
+        if family not in _families():
+            raise KeyError(family)
+        return matmul_shape(family)
+
+    def __iter__(self):
+        return iter(_families())
+
+    def __len__(self):
+        return len(_families())
+
+
+def _families() -> tuple[str, ...]:
+    return (*KERAS_BASELINES, *registered_rnnzoo_layers())
+
+
+# Candidate family -> `(G, R)`, for the matmul baselines.
+MATMUL_SHAPES = _MatmulShapes()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +177,7 @@ class MatmulBaseline(keras.layers.Layer):
 
 def matmul_states(size: Size, family: str):
     """The fixed `H` of the matmul baseline of `family`."""
-    _, recurrent_inputs = MATMUL_SHAPES[family]
+    _, recurrent_inputs = matmul_shape(family)
     return keras.random.normal(
         (size.batch * size.steps, recurrent_inputs * size.units), seed=1
     )
@@ -141,7 +192,7 @@ def _recurrent_model(layer_factory):
 
 
 def _matmul_model(family):
-    gates, recurrent_inputs = MATMUL_SHAPES[family]
+    gates, recurrent_inputs = matmul_shape(family)
 
     def build(size: Size) -> keras.Model:
         inputs = keras.Input((size.steps, size.features), batch_size=size.batch)
@@ -155,22 +206,31 @@ def _matmul_model(family):
     return build
 
 
-def candidates(rnnzoo_layers=RNNZOO_LAYERS) -> list[Candidate]:
-    """Every candidate, in report order."""
-    result = [
-        Candidate(
-            "keras.LSTM",
-            "keras",
-            "lstm",
-            _recurrent_model(lambda s: keras.layers.LSTM(s.units)),
-        ),
-        Candidate(
-            "keras.GRU",
-            "keras",
-            "gru",
-            _recurrent_model(lambda s: keras.layers.GRU(s.units)),
-        ),
-    ]
+def _keras_candidate(family: str) -> Candidate:
+    if not is_keras_cell(family):
+        raise ValueError(
+            f"a Keras baseline must be one of Keras's own cells, one of "
+            f"{[n for n in cell_names() if is_keras_cell(n)]}; got {family!r}"
+        )
+    layer_class = type(get_recurrent_layer(family, 1))
+    return Candidate(
+        f"keras.{layer_class.__name__}",
+        "keras",
+        family,
+        _recurrent_model(lambda s: get_recurrent_layer(family, s.units)),
+    )
+
+
+def candidates(rnnzoo_layers=None) -> list[Candidate]:
+    """Every candidate, in report order.
+
+    Args:
+        rnnzoo_layers: The rnnzoo cell names to time; default: every rnnzoo
+            cell of the registry (`registered_rnnzoo_layers()`).
+    """
+    if rnnzoo_layers is None:
+        rnnzoo_layers = registered_rnnzoo_layers()
+    result = [_keras_candidate(family) for family in KERAS_BASELINES]
     for name in rnnzoo_layers:
         result.append(
             Candidate(
@@ -194,8 +254,8 @@ def candidates(rnnzoo_layers=RNNZOO_LAYERS) -> list[Candidate]:
             )
         )
     shapes_seen = set()
-    for family in ("lstm", "gru", *rnnzoo_layers):
-        shape = MATMUL_SHAPES[family]
+    for family in (*KERAS_BASELINES, *rnnzoo_layers):
+        shape = matmul_shape(family)
         if shape in shapes_seen:
             continue
         shapes_seen.add(shape)
@@ -213,6 +273,6 @@ def candidates(rnnzoo_layers=RNNZOO_LAYERS) -> list[Candidate]:
 
 def matmul_candidate_for(family: str, all_candidates) -> Candidate:
     """The matmul baseline with the FLOPs of `family`."""
-    gates, recurrent_inputs = MATMUL_SHAPES[family]
+    gates, recurrent_inputs = matmul_shape(family)
     name = f"matmul/{gates}x{recurrent_inputs}"
     return next(c for c in all_candidates if c.name == name)

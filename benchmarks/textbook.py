@@ -159,6 +159,9 @@ class TextbookSkipRNNCell(TextbookCell):
         return h, [history]
 
 
+# The textbook cell of every rnnzoo cell, by registry name: cell-specific
+# code, so keyed by name; `textbook_layer` fails for a registered cell that
+# has none, and so does every benchmark run, which times them all.
 TEXTBOOK_CELLS = {
     "peephole_lstm": TextbookPeepholeLSTMCell,
     "coupled_lstm": TextbookCoupledLSTMCell,
@@ -169,4 +172,10 @@ TEXTBOOK_CELLS = {
 
 def textbook_layer(name: str, units: int, **kwargs) -> keras.layers.RNN:
     """`keras.layers.RNN` over the textbook cell of the family `name`."""
+    if name not in TEXTBOOK_CELLS:
+        raise ValueError(
+            f"No textbook cell for the registered cell {name!r}: add one "
+            "to TEXTBOOK_CELLS in benchmarks/textbook.py, which has "
+            f"{sorted(TEXTBOOK_CELLS)}"
+        )
     return keras.layers.RNN(TEXTBOOK_CELLS[name](units), **kwargs)

@@ -6,12 +6,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
-from keras.src.backend import get_keras_mask
 
 from rnnzoo.inspect._model_parts import find_embedding
 from rnnzoo.inspect._model_parts import find_masking
 from rnnzoo.inspect._model_parts import output_layer
 from rnnzoo.inspect._model_parts import replaced_attribute
+from rnnzoo.layers.keras_internals import get_keras_mask
 
 METHODS = ("gradient_x_input", "gradient_norm")
 _SQUASHING = ("softmax", "sigmoid")

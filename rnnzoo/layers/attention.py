@@ -14,8 +14,8 @@ from keras import regularizers
 from rnnzoo.layers.attention_base import AttentionMechanism
 from rnnzoo.layers.attention_base import additive_scores
 from rnnzoo.layers.attention_base import project_last_axis
-from rnnzoo.layers.attention_base import validate_bool
-from rnnzoo.layers.attention_base import validate_positive_int
+from rnnzoo.validation import check_bool
+from rnnzoo.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -79,9 +79,9 @@ class BahdanauAttention(AttentionMechanism):
         kernel_regularizer=None,
         **kwargs,
     ):
-        validate_positive_int("units", units)
-        validate_bool("normalize", normalize)
-        validate_bool("use_bias", use_bias, allow_none=True)
+        check_positive_int("units", units)
+        check_bool("normalize", normalize)
+        check_bool("use_bias", use_bias, allow_none=True)
         super().__init__(**kwargs)
         self.units = units
         self.normalize = normalize
@@ -224,8 +224,8 @@ class LuongAttention(AttentionMechanism):
                 f"`score` must be one of {list(_LUONG_SCORES)}, got "
                 f"score={score!r}"
             )
-        validate_bool("scale", scale)
-        validate_positive_int("units", units, allow_none=True)
+        check_bool("scale", scale)
+        check_positive_int("units", units, allow_none=True)
         super().__init__(**kwargs)
         self.score_function = score
         self.scale = scale

@@ -14,27 +14,12 @@ step as `projected_keys`, so `k W_k` is never recomputed inside the time loop.
 
 import keras
 from keras import ops
-from keras.src.backend import get_keras_mask
+
+from rnnzoo.layers.keras_internals import get_keras_mask
 
 # Added to the scores of padded memory positions before the softmax. Finite,
 # so that a fully padded row stays finite (and its gradient too).
 _PADDING_SCORE = -1e9
-
-
-def validate_positive_int(name, value, allow_none=False):
-    if allow_none and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        expected = "a positive integer" + (" or None" if allow_none else "")
-        raise ValueError(f"`{name}` must be {expected}, got {name}={value!r}")
-
-
-def validate_bool(name, value, allow_none=False):
-    if allow_none and value is None:
-        return
-    if not isinstance(value, bool):
-        expected = "a boolean" + (" or None" if allow_none else "")
-        raise ValueError(f"`{name}` must be {expected}, got {name}={value!r}")
 
 
 def project_last_axis(inputs, kernel):

@@ -6,32 +6,16 @@ import keras
 from keras import initializers
 from keras import ops
 from keras import regularizers
-from keras.src.backend import get_keras_mask
-from keras.src.backend import rnn as backend_rnn
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
-from rnnzoo.layers.attention import BahdanauAttention
-from rnnzoo.layers.attention import LuongAttention
-from rnnzoo.layers.attention_base import AttentionMechanism
-from rnnzoo.layers.attention_base import validate_bool
-from rnnzoo.layers.attention_base import validate_positive_int
-from rnnzoo.layers.registry import cell_names
-from rnnzoo.layers.registry import get_cell
-
-_ATTENTIONS = {"bahdanau": BahdanauAttention, "luong": LuongAttention}
-
-
-def _validate_rank(name, tensor, rank, layout, layer_name):
-    if len(tensor.shape) != rank:
-        raise ValueError(
-            f"Layer '{layer_name}' expects `{name}` of rank {rank} {layout}, "
-            f"got shape {tuple(tensor.shape)}"
-        )
-
-
-def _flat_state_sizes(cell):
-    sizes = cell.state_size
-    return list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+from rnnzoo.layers.decoder_parts import flat_state_sizes
+from rnnzoo.layers.decoder_parts import make_attention
+from rnnzoo.layers.decoder_parts import make_cell
+from rnnzoo.layers.decoder_parts import validate_rank
+from rnnzoo.layers.keras_internals import DropoutRNNCell
+from rnnzoo.layers.keras_internals import get_keras_mask
+from rnnzoo.layers.keras_internals import rnn
+from rnnzoo.validation import check_bool
+from rnnzoo.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -67,10 +51,9 @@ class AttentionDecoder(keras.layers.Layer):
     Args:
         units: Positive integer, width of the cell and of the attentional
             vector.
-        cell: A registered cell name (`"lstm"`, `"gru"`, `"simple"`,
-            `"peephole_lstm"`, `"coupled_lstm"`, `"mgu"`, `"skip_rnn"`, ...)
-            built with `units`, or a cell instance whose output is `units`
-            wide. Default `"lstm"`.
+        cell: A registered cell name (one of
+            `rnnzoo.layers.cell_names()`) built with `units`, or a cell
+            instance whose output is `units` wide. Default `"lstm"`.
         attention: `"bahdanau"`, `"luong"` or an `AttentionMechanism`
             instance. The query is the cell output (`units` wide). Default
             `"bahdanau"`.
@@ -132,8 +115,8 @@ class AttentionDecoder(keras.layers.Layer):
         kernel_regularizer=None,
         **kwargs,
     ):
-        validate_positive_int("units", units)
-        validate_positive_int("attention_units", attention_units, True)
+        check_positive_int("units", units)
+        check_positive_int("attention_units", attention_units, True)
         for name, value in (
             ("cell_kwargs", cell_kwargs),
             ("attention_kwargs", attention_kwargs),
@@ -142,7 +125,7 @@ class AttentionDecoder(keras.layers.Layer):
                 raise ValueError(
                     f"`{name}` must be a dict or None, got {name}={value!r}"
                 )
-        validate_bool("return_alignments", return_alignments)
+        check_bool("return_alignments", return_alignments)
         super().__init__(**kwargs)
         self.units = units
         self.attention_units = attention_units
@@ -153,49 +136,15 @@ class AttentionDecoder(keras.layers.Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.cell_name = cell if isinstance(cell, str) else None
         self.attention_name = attention if isinstance(attention, str) else None
-        self.cell = self._make_cell(cell)
-        self.attention = self._make_attention(attention)
-        self.state_sizes = [*_flat_state_sizes(self.cell), units]
-
-    def _make_cell(self, cell):
-        if isinstance(cell, str):
-            if cell not in cell_names():
-                raise ValueError(
-                    f"`cell` must be a registered cell name, one of "
-                    f"{cell_names()}, or a cell instance; got cell={cell!r}"
-                )
-            cell_kwargs = {"dtype": self.dtype_policy, **self.cell_kwargs}
-            return get_cell(cell, self.units, **cell_kwargs)
-        if not isinstance(cell, keras.layers.Layer) or not hasattr(
-            cell, "state_size"
-        ):
-            raise ValueError(
-                "`cell` must be a registered cell name or an RNN cell (a "
-                f"layer with a `state_size`), got cell={cell!r}"
-            )
-        output_size = getattr(cell, "output_size", self.units)
-        if output_size != self.units:
-            raise ValueError(
-                f"`cell` must output `units`={self.units} features, got a "
-                f"cell with output_size={output_size!r}"
-            )
-        return cell
-
-    def _make_attention(self, attention):
-        if isinstance(attention, AttentionMechanism):
-            return attention
-        if attention not in _ATTENTIONS:
-            raise ValueError(
-                f"`attention` must be one of {sorted(_ATTENTIONS)} or an "
-                f"AttentionMechanism instance, got attention={attention!r}"
-            )
-        kwargs = {"dtype": self.dtype_policy, **self.attention_kwargs}
-        units = self.attention_units
-        if attention == "bahdanau":
-            units = units or self.units
-        if units is not None:
-            kwargs.setdefault("units", units)
-        return _ATTENTIONS[attention](name="attention", **kwargs)
+        self.cell = make_cell(cell, units, self.cell_kwargs, self.dtype_policy)
+        self.attention = make_attention(
+            attention,
+            units,
+            attention_units,
+            self.attention_kwargs,
+            self.dtype_policy,
+        )
+        self.state_sizes = [*flat_state_sizes(self.cell), units]
 
     def build(self, inputs_shape, memory_shape):
         input_dim, memory_dim = inputs_shape[-1], memory_shape[-1]
@@ -229,7 +178,7 @@ class AttentionDecoder(keras.layers.Layer):
             projection already applied. Each entry has the batch first, so
             a beam search can tile or gather it along that axis.
         """
-        _validate_rank("memory", memory, 3, "(batch, Tv, dim)", self.name)
+        validate_rank("memory", memory, 3, "(batch, Tv, dim)", self.name)
         if not self.attention.built:
             self.attention.build((None, self.units), tuple(memory.shape))
         if mask is None:
@@ -349,7 +298,7 @@ class AttentionDecoder(keras.layers.Layer):
         mask=None,
         training=None,
     ):
-        _validate_rank("inputs", inputs, 3, "(batch, Tq, dim)", self.name)
+        validate_rank("inputs", inputs, 3, "(batch, Tq, dim)", self.name)
         if mask is None:
             mask = get_keras_mask(inputs)
         cache = self.prepare_memory(memory, memory_mask)
@@ -362,7 +311,7 @@ class AttentionDecoder(keras.layers.Layer):
             )
             return (output, alignment), new_state
 
-        _, (outputs, alignments), final_state = backend_rnn(
+        _, (outputs, alignments), final_state = rnn(
             step_function,
             inputs,
             state,

@@ -4,17 +4,16 @@ import keras
 from keras import ops
 
 from rnnzoo.layers.base import GatedRecurrentCell
-from rnnzoo.layers.base import RecurrentLayer
-from rnnzoo.layers.base import is_activation
-from rnnzoo.layers.fused import add_gradients
-from rnnzoo.layers.fused import kernel_gradient
-from rnnzoo.layers.fused import sigmoid_gradient
-from rnnzoo.layers.fused import tanh_gradient
-from rnnzoo.layers.fused import transpose_kernel
+from rnnzoo.layers.fused import FusedRecurrence
+from rnnzoo.layers.fused_loops import add_gradients
+from rnnzoo.layers.fused_loops import kernel_gradient
+from rnnzoo.layers.fused_loops import sigmoid_gradient
+from rnnzoo.layers.fused_loops import tanh_gradient
+from rnnzoo.layers.recurrent_layer import RecurrentLayer
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
-class MGUCell(GatedRecurrentCell):
+class MGUCell(GatedRecurrentCell, FusedRecurrence):
     """Cell of the minimal gated unit: one gate that both forgets and writes.
 
     Gate blocks are `[f, h]`:
@@ -77,12 +76,7 @@ class MGUCell(GatedRecurrentCell):
         )
         return h, [h]
 
-    # The fused recurrence (see `rnnzoo.layers.base.fused_recurrence`).
-
-    def supports_fused_recurrence(self):
-        return is_activation(self.activation, "tanh") and is_activation(
-            self.recurrent_activation, "sigmoid"
-        )
+    # The fused recurrence (see `rnnzoo.layers.fused.FusedRecurrence`).
 
     def fused_forward_step(
         self, projected_inputs, states, weights, recurrent_dropout_mask
@@ -95,9 +89,6 @@ class MGUCell(GatedRecurrentCell):
             projected_inputs, h_tm1, h_dropped, weights
         )
         return h, [h], [f, candidate, h_tm1]
-
-    def fused_backward_weights(self, weights):
-        return [transpose_kernel(kernel) for kernel in weights]
 
     def fused_backward_step(
         self,

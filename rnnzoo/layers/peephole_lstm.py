@@ -3,18 +3,17 @@
 import keras
 from keras import ops
 
-from rnnzoo.layers.base import RecurrentLayer
-from rnnzoo.layers.base import is_activation
-from rnnzoo.layers.fused import add_gradients
-from rnnzoo.layers.fused import kernel_gradient
-from rnnzoo.layers.fused import sigmoid_gradient
-from rnnzoo.layers.fused import tanh_gradient
-from rnnzoo.layers.fused import transpose_kernel
+from rnnzoo.layers.fused import FusedRecurrence
+from rnnzoo.layers.fused_loops import add_gradients
+from rnnzoo.layers.fused_loops import kernel_gradient
+from rnnzoo.layers.fused_loops import sigmoid_gradient
+from rnnzoo.layers.fused_loops import tanh_gradient
 from rnnzoo.layers.lstm_variant import LSTMVariantCell
+from rnnzoo.layers.recurrent_layer import RecurrentLayer
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
-class PeepholeLSTMCell(LSTMVariantCell):
+class PeepholeLSTMCell(LSTMVariantCell, FusedRecurrence):
     """Cell of an LSTM whose gates also look at the cell state.
 
     Gate blocks are `[i, f, c, o]` as in `keras.layers.LSTMCell`; the three
@@ -99,12 +98,7 @@ class PeepholeLSTMCell(LSTMVariantCell):
         )
         return h, [h, c]
 
-    # The fused recurrence (see `rnnzoo.layers.base.fused_recurrence`).
-
-    def supports_fused_recurrence(self):
-        return is_activation(self.activation, "tanh") and is_activation(
-            self.recurrent_activation, "sigmoid"
-        )
+    # The fused recurrence (see `rnnzoo.layers.fused.FusedRecurrence`).
 
     def fused_forward_step(
         self, projected_inputs, states, weights, recurrent_dropout_mask
@@ -117,9 +111,6 @@ class PeepholeLSTMCell(LSTMVariantCell):
             projected_inputs, h_dropped, c_tm1, weights
         )
         return h, [h, c], [i, f, g, o, c_tm1, c, h_dropped]
-
-    def fused_backward_weights(self, weights):
-        return [transpose_kernel(weights[0]), *weights[1:]]
 
     def fused_backward_step(
         self,
@@ -153,13 +144,6 @@ class PeepholeLSTMCell(LSTMVariantCell):
             dz_o * c,
         ]
         return dz, [dh_tm1, dc_tm1], terms
-
-    def fused_weight_gradients(self, summed_terms):
-        kernel_gradient_sum, *peephole_terms = summed_terms
-        return [
-            kernel_gradient_sum,
-            *[ops.sum(term, axis=0) for term in peephole_terms],
-        ]
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")

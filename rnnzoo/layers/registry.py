@@ -1,8 +1,10 @@
 """The registry of recurrent cells by name, shared by every architecture,
-zoo config and hypermodel."""
+zoo config and hypermodel: the one list of cells that the tests, the
+benchmarks, the tuning space and the demo read."""
 
 import keras
 
+from rnnzoo.layers.base import constructor_arguments
 from rnnzoo.layers.coupled_lstm import CoupledLSTM
 from rnnzoo.layers.coupled_lstm import CoupledLSTMCell
 from rnnzoo.layers.mgu import MGU
@@ -25,9 +27,51 @@ _CELLS = {
 }
 
 
-def cell_names() -> list[str]:
-    """Returns the registered cell names, sorted."""
-    return sorted(_CELLS)
+def is_keras_cell(name: str) -> bool:
+    """Whether `name` is one of Keras's own cells (`"lstm"`, `"gru"`,
+    `"simple"`), as opposed to one of rnnzoo's or a user's."""
+    cell_class, _ = _lookup(name)
+    return cell_class.__module__.split(".")[0] == "keras"
+
+
+def cell_names(keras_cells: bool = True) -> list[str]:
+    """Returns the registered cell names, sorted.
+
+    Args:
+        keras_cells: Whether to include Keras's own cells (see
+            `is_keras_cell`). Default `True`.
+
+    Example:
+
+    >>> "lstm" in cell_names(), "lstm" in cell_names(keras_cells=False)
+    (True, False)
+    """
+    return sorted(
+        name for name in _CELLS if keras_cells or not is_keras_cell(name)
+    )
+
+
+def cells_taking(argument: str) -> list[str]:
+    """The registered cell names whose cells take `argument`, sorted.
+
+    Example:
+
+    >>> cells_taking("skip")
+    ['skip_rnn']
+    """
+    return [name for name in cell_names() if argument in cell_arguments(name)]
+
+
+def cell_arguments(name: str) -> set[str]:
+    """The names of the arguments the cell registered as `name` accepts.
+
+    Example:
+
+    >>> "skip" in cell_arguments("skip_rnn"), "skip" in cell_arguments("gru")
+    (True, False)
+    """
+    cell_class, _ = _lookup(name)
+    return constructor_arguments(cell_class)
 
 
 def register_cell(name: str, cell_class, layer_class, override=False):
@@ -47,6 +91,16 @@ def register_cell(name: str, cell_class, layer_class, override=False):
     _CELLS[name] = (cell_class, layer_class)
 
 
+def unregister_cell(name: str):
+    """Removes the cell family registered as `name` (e.g. one a test added).
+
+    Raises:
+        ValueError: No cell is registered as `name`.
+    """
+    _lookup(name)
+    del _CELLS[name]
+
+
 def _lookup(name):
     if name not in _CELLS:
         raise ValueError(
@@ -59,9 +113,8 @@ def get_cell(name: str, units: int, /, **kwargs):
     """Creates the one-step cell registered as `name`.
 
     Args:
-        name: A registry name: `"simple"`, `"lstm"`, `"gru"`,
-            `"peephole_lstm"`, `"coupled_lstm"`, `"mgu"`, `"skip_rnn"`, or one
-            added with `register_cell`.
+        name: A registry name, one of `cell_names()` (including those
+            added with `register_cell`).
         units: Dimensionality of the output space.
         **kwargs: Arguments of the cell class.
 

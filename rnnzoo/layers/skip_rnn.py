@@ -8,16 +8,15 @@ from keras import ops
 from keras import regularizers
 
 from rnnzoo.layers.base import RecurrentCell
-from rnnzoo.layers.base import RecurrentLayer
-from rnnzoo.layers.base import is_activation
-from rnnzoo.layers.fused import add_gradients
-from rnnzoo.layers.fused import kernel_gradient
-from rnnzoo.layers.fused import tanh_gradient
-from rnnzoo.layers.fused import transpose_kernel
+from rnnzoo.layers.fused import FusedRecurrence
+from rnnzoo.layers.fused_loops import add_gradients
+from rnnzoo.layers.fused_loops import kernel_gradient
+from rnnzoo.layers.fused_loops import tanh_gradient
+from rnnzoo.layers.recurrent_layer import RecurrentLayer
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
-class SkipRNNCell(RecurrentCell):
+class SkipRNNCell(RecurrentCell, FusedRecurrence):
     """Cell of an Elman RNN with a recurrent connection that skips `k` steps.
 
     ```
@@ -124,10 +123,7 @@ class SkipRNNCell(RecurrentCell):
         )
         return h, [new_history]
 
-    # The fused recurrence (see `rnnzoo.layers.base.fused_recurrence`).
-
-    def supports_fused_recurrence(self):
-        return is_activation(self.activation, "tanh")
+    # The fused recurrence (see `rnnzoo.layers.fused.FusedRecurrence`).
 
     def fused_forward_step(
         self, projected_inputs, states, weights, recurrent_dropout_mask
@@ -140,9 +136,6 @@ class SkipRNNCell(RecurrentCell):
             projected_inputs, history, dropped, weights
         )
         return h, [new_history], [h, dropped]
-
-    def fused_backward_weights(self, weights):
-        return [transpose_kernel(kernel) for kernel in weights]
 
     def fused_backward_step(
         self,

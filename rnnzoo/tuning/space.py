@@ -13,7 +13,8 @@ import dataclasses
 import inspect
 import math
 
-from rnnzoo.layers.registry import cell_names
+from rnnzoo.layers import registry
+from rnnzoo.zoo.registry import architecture_arguments
 from rnnzoo.zoo.schema import ConfigError
 
 KINDS = ("choice", "int", "float", "boolean", "fixed")
@@ -27,10 +28,6 @@ TRAINING = "training"
 # Training settings a search space may tune, besides architecture
 # arguments.
 TRAINING_KEYS = ("learning_rate",)
-
-# Cell options that only exist for some cells: without an explicit
-# `parent`, they are conditional on these values of `cell`.
-IMPLICIT_CONDITIONS = {"skip": ("cell", ("skip_rnn",))}
 
 # Integer ranges with at most this many values are enumerated whole by
 # `SearchParameter.candidates()`; longer ones by their ends.
@@ -144,27 +141,6 @@ def _format(value) -> str:
     return str(value)
 
 
-def architecture_arguments(class_name: str) -> dict:
-    """The constructor arguments of an architecture of `rnnzoo.models`,
-    with their defaults (`inspect.Parameter.empty` where required)."""
-    from rnnzoo import models
-
-    model_class = getattr(models, class_name, None)
-    if model_class is None:
-        raise ValueError(
-            f"Unknown architecture class {class_name!r}; expected a class "
-            "of rnnzoo.models"
-        )
-    parameters = inspect.signature(model_class.__init__).parameters
-    return {
-        name: parameter.default
-        for name, parameter in parameters.items()
-        if name != "self"
-        and parameter.kind
-        not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
-    }
-
-
 def config_value(config: dict, name: str, target: str):
     """The value a config gives the search-space key `name` (`None` when
     it gives none): its argument, the class default, its cell option or
@@ -180,6 +156,12 @@ def config_value(config: dict, name: str, target: str):
     return None if default is inspect.Parameter.empty else default
 
 
+def implicit_condition(name: str):
+    """`("cell", cells)` if only some registered cells take option `name`."""
+    cells, every = tuple(registry.cells_taking(name)), registry.cell_names()
+    return ("cell", cells) if 0 < len(cells) < len(every) else None
+
+
 def _target(name, entry, config, signature):
     if name in signature:
         return ARGUMENT
@@ -188,7 +170,7 @@ def _target(name, entry, config, signature):
     cell_kwargs = config["architecture"]["arguments"].get("cell_kwargs") or {}
     if (
         name in cell_kwargs
-        or name in IMPLICIT_CONDITIONS
+        or implicit_condition(name)
         or entry.get("parent") == "cell"
     ):
         return CELL_OPTION
@@ -247,15 +229,12 @@ def _check_entry(name, entry, value, target, fail):
     if kind == "fixed" and "value" not in entry:
         fail("value", "a fixed entry needs `value`")
     if name == "cell":
-        names = entry.get("values", []) + (
-            [entry["value"]] if "value" in entry else []
-        )
-        unknown = [cell for cell in names if cell not in cell_names()]
-        if unknown:
+        known = registry.cell_names()
+        names = entry.get("values", [entry.get("value")])
+        if unknown := [cell for cell in names if cell not in known]:
             fail(
                 "values" if kind == "choice" else "value",
-                f"unknown cell names {unknown}; expected names from "
-                f"rnnzoo.layers.cell_names(): {cell_names()}",
+                f"unknown cell names {unknown}; expected one of {known}",
             )
     if value is None:
         return
@@ -331,8 +310,8 @@ def search_parameters(config: dict, source: str = "<config>") -> list:
         parent, parent_values = entry.get("parent"), entry.get("parent_values")
         if (parent is None) != (parent_values is None):
             fail("parent", "`parent` and `parent_values` go together")
-        if parent is None and name in IMPLICIT_CONDITIONS:
-            parent, parent_values = IMPLICIT_CONDITIONS[name]
+        if parent is None and implicit_condition(name):
+            parent, parent_values = implicit_condition(name)
         if parent is not None and parent not in space:
             if parent not in signature:
                 fail("parent", f"{parent!r} is neither tuned nor an argument")

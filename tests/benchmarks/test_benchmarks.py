@@ -11,15 +11,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from benchmarks import cores
 from benchmarks import decoding_bench
-from benchmarks import report
+from benchmarks import rendering
 from benchmarks import run
 from benchmarks import timing
 from benchmarks.candidates import RNNZOO_LAYERS
-from benchmarks.candidates import SIZES
-from benchmarks.candidates import candidates
-from benchmarks.candidates import matmul_candidate_for
 from benchmarks.textbook import textbook_layer
 from rnnzoo.layers import get_recurrent_layer
 
@@ -41,7 +37,7 @@ def test_quick_run_writes_markdown_and_csv(tmp_path):
 
     with open(csv_path, newline="") as file:
         reader = csv.DictReader(file)
-        assert reader.fieldnames == report.CSV_COLUMNS
+        assert reader.fieldnames == rendering.CSV_COLUMNS
         rows = list(reader)
     layers = {r["name"]: r for r in rows if r["benchmark"] == "layers"}
     expected = {"keras.LSTM", "keras.GRU", *RNNZOO_LAYERS}
@@ -101,8 +97,7 @@ def test_interleaved_times_rotate_and_pair_rounds():
 def _textbook_weights(name, layer):
     """The rnnzoo layer's weights, in the order the textbook cell has them."""
     cell = layer.cell
-    gates = {"peephole_lstm": 4, "coupled_lstm": 3, "mgu": 2, "skip_rnn": 1}
-    count = gates[name]
+    count = cell.num_gates
     kernels = np.split(keras.ops.convert_to_numpy(cell.kernel), count, -1)
     biases = np.split(keras.ops.convert_to_numpy(cell.bias), count)
     if name == "skip_rnn":
@@ -144,132 +139,6 @@ def test_textbook_cells_compute_the_rnnzoo_equations(name, rng):
     )
 
 
-def test_readme_table_summarises_the_csv(tmp_path):
-    results = tmp_path / "results.csv"
-    with open(results, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=report.CSV_COLUMNS)
-        writer.writeheader()
-        for size, jit, ratio in [
-            ("small", "False", "0.5"),
-            ("small", "True", "0.25"),
-            ("large", "False", "1.5"),
-            ("large", "True", "0.75"),
-        ]:
-            for name, kind, value in [
-                ("keras.LSTM", "keras", "1"),
-                ("mgu", "rnnzoo", ratio),
-                ("textbook/mgu", "textbook", "9"),
-            ]:
-                writer.writerow(
-                    {
-                        "benchmark": "layers",
-                        "size": size,
-                        "jit_compile": jit,
-                        "name": name,
-                        "kind": kind,
-                        "train_vs_lstm": value,
-                        "memory_vs_lstm": "0.6" if kind == "rnnzoo" else "1",
-                    }
-                )
-    readme = tmp_path / "README.md"
-    readme.write_text(
-        f"intro\n{report.README_START}\nold\n{report.README_END}\nend\n"
-    )
-
-    report.write_readme_table(results, readme)
-
-    text = readme.read_text()
-    assert text.startswith("intro\n") and text.endswith("end\n")
-    assert "old" not in text
-    assert "| `mgu` | 0.50 | 0.25 | 1.50 | 0.75 | 0.60 |" in text
-    assert "| `keras.LSTM` | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 |" in text
-    assert "textbook" not in text
-
-
-@pytest.mark.parametrize("family", ["lstm", "mgu", "skip_rnn"])
-def test_recurrent_share_counts_the_matmuls_of_the_baseline(family):
-    size = SIZES["large"]
-    model = matmul_candidate_for(family, candidates()).build(size)
-    layer = model.layers[-1]
-    rows = size.batch * size.steps
-    input_flops = 2 * rows * np.prod(layer.kernel.shape)
-    recurrent_flops = 2 * rows * np.prod(layer.recurrent_kernel.shape)
-    # Forward: X W and H U; backward: X^T dZ, H^T dZ and the chain dZ U^T.
-    total = 2 * input_flops + 3 * recurrent_flops
-    assert report.recurrent_share(size, family) == pytest.approx(
-        2 * recurrent_flops / total
-    )
-
-
-def _row(size, jit_compile, name, kind, family, train_vs_matmul):
-    return report.LayerRow(
-        size=size,
-        jit_compile=jit_compile,
-        name=name,
-        kind=kind,
-        family=family,
-        train_ms=1.0,
-        forward_ms=1.0,
-        train_vs_lstm=2.0,
-        forward_vs_lstm=1.0,
-        textbook_vs_train=1.0 if kind == "rnnzoo" else None,
-        train_vs_matmul=train_vs_matmul,
-        forward_vs_matmul=1.0,
-    )
-
-
-def _core_use(kind, jit_compile, one_thread_seconds, all_threads_seconds):
-    return cores.CoreUse(
-        size="large",
-        shape="4x1",
-        kind=kind,
-        jit_compile=jit_compile,
-        flops=10**9,
-        one_thread_seconds=one_thread_seconds,
-        all_threads_seconds=all_threads_seconds,
-    )
-
-
-def test_missed_target_reasons_quote_the_numbers_of_the_run():
-    rows = [
-        _row("small", True, "mgu", "rnnzoo", "mgu", 2.0),
-        _row("small", True, "textbook/mgu", "textbook", "mgu", 2.7),
-        _row("small", True, "textbook/skip_rnn", "textbook", "skip_rnn", 3.6),
-        _row("large", True, "peephole_lstm", "rnnzoo", "peephole_lstm", 1.9),
-    ]
-    core_use = [
-        _core_use("step", False, 0.016, 0.016),
-        _core_use("whole", False, 0.017, 0.010),
-        # With XLA this machine's chain gains from the second core too.
-        _core_use("step", True, 0.030, 0.020),
-        _core_use("whole", True, 0.016, 0.008),
-    ]
-    checks = report.check_targets(rows, [], core_use)
-    reasons = {check.target: check.why for check in checks if not check.met}
-
-    textbook = reasons["mgu: >= 3.0x faster than the textbook cell"]
-    # A third of 2.7x and 3.6x the matmul; one of them below it.
-    assert "with XLA, 0.90x-1.20x the same-FLOPs matmul" in textbook
-    assert "(1 of 2 at or below 1x)" in textbook
-
-    matmul = reasons[
-        "peephole_lstm: training step <= 1.4x the same-FLOPs matmul"
-    ]
-    assert matmul.startswith("50% of the layer's matmul FLOPs")
-    without_xla, with_xla = matmul.split(" With XLA, ")
-    # Each setting quotes its own chain, matmul and slowdown.
-    assert (
-        "Without XLA, the chain ran 1.00x as fast with all threads as with "
-        "one, where the one matmul ran 1.70x as fast, and it took 1.60x the "
-        "time of that matmul; the executor runs" in without_xla
-    )
-    assert with_xla.startswith(
-        "the chain ran 1.50x as fast with all threads as with one, where "
-        "the one matmul ran 2.00x as fast, and it took 2.50x the time of "
-        "that matmul; XLA's loop body runs one op at a time"
-    )
-
-
 def test_model_steps_feed_back_the_argmax_of_every_step():
     vocab_size, steps = 7, 5
 
@@ -282,29 +151,3 @@ def test_model_steps_feed_back_the_argmax_of_every_step():
         step_fn, tf.zeros((2,)), tf.constant([0, 4]), steps
     )
     np.testing.assert_array_equal(tokens, [5, 9 % vocab_size])
-
-
-def _decoding(name, tokens_per_second, model="LanguageModel"):
-    return decoding_bench.DecodingResult(
-        model, name, "beam", [1.0 / tokens_per_second], tokens=1
-    )
-
-
-def test_beam_reason_quotes_the_ceilings_of_the_run():
-    steps_only = decoding_bench.MODEL_STEPS_ONLY
-    results = [
-        _decoding("beam5/rnnzoo tf.function", 70.0),
-        _decoding(f"beam5/{steps_only}, tf.function", 95.0),
-        _decoding(f"beam5/{steps_only}, XLA", 150.0),
-        _decoding("beam5/python loop, eager", 10.0),
-        _decoding("beam5/python loop, tf.function step", 20.0),
-    ]
-    checks = report.check_targets([], results)
-    # Only rnnzoo's decoders are held to the target.
-    assert {check.target for check in checks} == {
-        "LanguageModel beam5/rnnzoo tf.function: >= 10x the tokens/s of "
-        "the Python-loop decoder"
-    }
-    why = checks[0].why
-    assert "ran at 9.5x the tokens/s of the eager loop without XLA" in why
-    assert "and 15.0x with it (4.8x and 7.5x the tf.function-step" in why

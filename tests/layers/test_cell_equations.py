@@ -13,7 +13,7 @@ projects all inputs before the time loop) and the plain cell run by
 """
 
 import dataclasses
-import functools
+import inspect
 
 import keras
 import numpy as np
@@ -22,12 +22,12 @@ import tensorflow as tf
 
 from rnnzoo.layers import MGU
 from rnnzoo.layers import CoupledLSTM
-from rnnzoo.layers import CoupledLSTMCell
-from rnnzoo.layers import MGUCell
+from rnnzoo.layers import LSTMVariantCell
 from rnnzoo.layers import PeepholeLSTM
-from rnnzoo.layers import PeepholeLSTMCell
 from rnnzoo.layers import SkipRNN
-from rnnzoo.layers import SkipRNNCell
+from rnnzoo.layers import cell_names
+from rnnzoo.layers import get_cell
+from rnnzoo.layers import get_recurrent_layer
 from tests.layers import numpy_reference as ref
 
 BATCH = 2
@@ -38,32 +38,40 @@ UNITS = 3
 
 @dataclasses.dataclass(frozen=True)
 class Family:
-    """One configuration of a cell family and its NumPy reference."""
+    """One configuration of a registered cell and its NumPy reference."""
 
     id: str
-    layer_class: type
-    cell_class: type
-    reference: object
+    name: str
     kwargs: dict = dataclasses.field(default_factory=dict)
     # Weights that cannot influence this configuration's outputs.
     dead_weights: tuple = ()
 
+    @property
+    def cell_class(self):
+        return type(get_cell(self.name, UNITS, **self.kwargs))
+
+    def reference(self, x, **weights):
+        """The NumPy reference, with the options it takes (e.g. `skip`)."""
+        function = ref.REFERENCES[self.name]
+        parameters = inspect.signature(function).parameters
+        options = {k: v for k, v in self.kwargs.items() if k in parameters}
+        return function(x, **options, **weights)
+
     def expected_shapes(self, units=UNITS, input_dim=INPUT_DIM):
         """Weight shapes from the equations, by variable name."""
         n, m = units, input_dim
-        if self.cell_class is SkipRNNCell:
+        if self.name == "skip_rnn":
             shapes = {"kernel": (m, n), "bias": (n,), "skip_kernel": (n, n)}
             if self.kwargs["use_short_connection"]:
                 shapes["recurrent_kernel"] = (n, n)
             return shapes
-        gates = {PeepholeLSTMCell: 4, CoupledLSTMCell: 3, MGUCell: 2}
-        g = gates[self.cell_class]
+        g = self.cell_class.num_gates
         shapes = {
             "kernel": (m, g * n),
             "recurrent_kernel": (n, g * n),
             "bias": (g * n,),
         }
-        if self.cell_class is PeepholeLSTMCell:
+        if self.name == "peephole_lstm":
             peepholes = ("input", "forget", "output")
         elif self.kwargs.get("use_peepholes"):
             peepholes = ("forget", "output")
@@ -79,37 +87,38 @@ def _skip_family(skip, short):
     dead = ("skip_kernel",) if skip >= TIMESTEPS else ()
     return Family(
         id=f"skip_rnn-k{skip}-{'short' if short else 'noshort'}",
-        layer_class=SkipRNN,
-        cell_class=SkipRNNCell,
-        reference=functools.partial(ref.skip_rnn, skip=skip),
+        name="skip_rnn",
         kwargs={"skip": skip, "use_short_connection": short},
         dead_weights=dead,
     )
 
 
+# Configurations a family is checked in, where its defaults are not enough:
+# cell-specific, so keyed by name.
+CONFIGURATIONS = {
+    "coupled_lstm": [
+        Family("coupled_lstm", "coupled_lstm", {"use_peepholes": False}),
+        Family(
+            "coupled_lstm-peepholes", "coupled_lstm", {"use_peepholes": True}
+        ),
+    ],
+    "skip_rnn": [
+        _skip_family(1, False),
+        _skip_family(1, True),
+        _skip_family(3, False),
+        _skip_family(3, True),
+        # A skip longer than the sequence: h_{t-k} is always the zero history.
+        _skip_family(TIMESTEPS + 2, True),
+    ],
+}
+
+# Every registered rnnzoo cell that has a NumPy reference (`test_registry`
+# fails for one that has none).
 FAMILIES = [
-    Family("peephole_lstm", PeepholeLSTM, PeepholeLSTMCell, ref.peephole_lstm),
-    Family(
-        "coupled_lstm",
-        CoupledLSTM,
-        CoupledLSTMCell,
-        ref.coupled_lstm,
-        {"use_peepholes": False},
-    ),
-    Family(
-        "coupled_lstm-peepholes",
-        CoupledLSTM,
-        CoupledLSTMCell,
-        ref.coupled_lstm,
-        {"use_peepholes": True},
-    ),
-    Family("mgu", MGU, MGUCell, ref.mgu),
-    _skip_family(1, False),
-    _skip_family(1, True),
-    _skip_family(3, False),
-    _skip_family(3, True),
-    # A skip longer than the sequence: h_{t-k} is always the zero history.
-    _skip_family(TIMESTEPS + 2, True),
+    family
+    for name in cell_names(keras_cells=False)
+    if name in ref.REFERENCES
+    for family in CONFIGURATIONS.get(name, [Family(name, name)])
 ]
 FAMILY_IDS = [family.id for family in FAMILIES]
 PATHS = ["layer", "cell"]
@@ -119,8 +128,10 @@ def build_rnn(family, path, dtype):
     """The sequence layer or `keras.layers.RNN(cell)`, returning everything."""
     common = {"return_sequences": True, "return_state": True, "dtype": dtype}
     if path == "layer":
-        return family.layer_class(UNITS, **common, **family.kwargs)
-    cell = family.cell_class(UNITS, dtype=dtype, **family.kwargs)
+        return get_recurrent_layer(
+            family.name, UNITS, **common, **family.kwargs
+        )
+    cell = get_cell(family.name, UNITS, dtype=dtype, **family.kwargs)
     return keras.layers.RNN(cell, **common)
 
 
@@ -288,26 +299,26 @@ def test_weight_shapes(family):
         assert shapes == family.expected_shapes(), path
 
 
-@pytest.mark.parametrize(
-    "layer_class,cell_class,num_gates,forget_index",
-    [
-        (PeepholeLSTM, PeepholeLSTMCell, 4, 1),
-        (CoupledLSTM, CoupledLSTMCell, 3, 0),
-    ],
-)
-@pytest.mark.parametrize("use_peepholes", [False, True])
-def test_unit_forget_bias(
-    layer_class, cell_class, num_gates, forget_index, use_peepholes
-):
-    kwargs = {}
-    if cell_class is CoupledLSTMCell:
-        kwargs["use_peepholes"] = use_peepholes
-    expected = np.zeros((num_gates, UNITS), dtype=np.float32)
-    expected[forget_index] = 1.0
+# Every registered LSTM variant, in each of its configurations.
+LSTM_VARIANTS = [
+    family
+    for family in FAMILIES
+    if issubclass(family.cell_class, LSTMVariantCell)
+]
 
-    layer = layer_class(UNITS, **kwargs)
+
+@pytest.mark.parametrize(
+    "family", LSTM_VARIANTS, ids=[family.id for family in LSTM_VARIANTS]
+)
+def test_unit_forget_bias(family):
+    kwargs = family.kwargs
+    num_gates = family.cell_class.num_gates
+    expected = np.zeros((num_gates, UNITS), dtype=np.float32)
+    expected[family.cell_class.forget_gate_index] = 1.0
+
+    layer = get_recurrent_layer(family.name, UNITS, **kwargs)
     layer.build((None, TIMESTEPS, INPUT_DIM))
-    cell = cell_class(UNITS, **kwargs)
+    cell = get_cell(family.name, UNITS, **kwargs)
     cell.build((None, INPUT_DIM))
     for bias in (layer.cell.bias, cell.bias):
         bias = keras.ops.convert_to_numpy(bias)
@@ -315,7 +326,9 @@ def test_unit_forget_bias(
         np.testing.assert_array_equal(bias.reshape(num_gates, UNITS), expected)
 
     # Without it, the whole bias comes from `bias_initializer` (zeros).
-    layer = layer_class(UNITS, unit_forget_bias=False, **kwargs)
+    layer = get_recurrent_layer(
+        family.name, UNITS, unit_forget_bias=False, **kwargs
+    )
     layer.build((None, TIMESTEPS, INPUT_DIM))
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(layer.cell.bias),

@@ -14,26 +14,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rnnzoo.layers import MGU
-from rnnzoo.layers import CoupledLSTM
-from rnnzoo.layers import PeepholeLSTM
-from rnnzoo.layers import SkipRNN
-from rnnzoo.layers import fused
+from rnnzoo.layers import fused_loops
+from rnnzoo.layers import get_recurrent_layer
+from tests.layers.cases import fused_cases
 
 BATCH, FEATURES, UNITS = 3, 4, 5
 
-LAYERS = {
-    "peephole_lstm": lambda **kw: PeepholeLSTM(UNITS, **kw),
-    "coupled_lstm": lambda **kw: CoupledLSTM(UNITS, **kw),
-    "coupled_lstm-peepholes": lambda **kw: CoupledLSTM(
-        UNITS, use_peepholes=True, **kw
-    ),
-    "mgu": lambda **kw: MGU(UNITS, **kw),
-    "skip_rnn-short": lambda **kw: SkipRNN(UNITS, skip=3, **kw),
-    "skip_rnn-noshort": lambda **kw: SkipRNN(
-        UNITS, skip=2, use_short_connection=False, **kw
-    ),
-}
+# Every registered cell that runs on the fused recurrence.
+LAYERS = fused_cases()
 
 # (timesteps, go_backwards, return_sequences): lengths below, at and above
 # `FUSED_UNROLL`, with and without a remainder.
@@ -41,7 +29,9 @@ RUNS = [(1, False, True), (6, True, False), (9, False, False), (9, True, True)]
 
 
 def make_layer(name, rng, **kwargs):
-    layer = LAYERS[name](return_state=True, dtype="float64", **kwargs)
+    cell_name, options = LAYERS[name]
+    kwargs.update(return_state=True, dtype="float64")
+    layer = get_recurrent_layer(cell_name, UNITS, **options, **kwargs)
     layer.build((None, None, FEATURES))
     for variable in layer.weights:
         # Peepholes and biases start at zero; random values make every term
@@ -168,6 +158,6 @@ def test_fused_recurrence_in_a_compiled_graph(name, jit_compile, rng):
 def test_unroll_factor_is_exercised():
     """`RUNS` covers lengths with and without a remainder of the unroll."""
     lengths = {timesteps for timesteps, _, _ in RUNS}
-    assert any(t > fused.FUSED_UNROLL for t in lengths)
-    assert any(t % fused.FUSED_UNROLL for t in lengths if t > 1)
-    assert any(t < fused.FUSED_UNROLL for t in lengths)
+    assert any(t > fused_loops.FUSED_UNROLL for t in lengths)
+    assert any(t % fused_loops.FUSED_UNROLL for t in lengths if t > 1)
+    assert any(t < fused_loops.FUSED_UNROLL for t in lengths)

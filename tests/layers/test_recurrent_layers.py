@@ -1,6 +1,7 @@
 """Drop-in behaviour of every rnnzoo sequence layer, checked like a Keras RNN.
 
-Each case runs through the same harness: fast path against the plain cell in
+Each case (every rnnzoo cell of the registry, see `tests.layers.cases`) runs
+through the same harness: fast path against the plain cell in
 `keras.layers.RNN`, masking, stateful, go_backwards, unroll, dropout,
 Bidirectional, serialization, `.keras` files, XLA and mixed precision.
 """
@@ -12,18 +13,9 @@ import tensorflow as tf
 
 from rnnzoo.layers import get_cell
 from rnnzoo.layers import get_recurrent_layer
+from tests.layers.cases import layer_cases
 
-CASES = {
-    "peephole_lstm": ("peephole_lstm", {}),
-    "coupled_lstm": ("coupled_lstm", {}),
-    "coupled_lstm_peepholes": ("coupled_lstm", {"use_peepholes": True}),
-    "mgu": ("mgu", {}),
-    "skip_rnn_3": ("skip_rnn", {"skip": 3}),
-    "skip_rnn_dilated": (
-        "skip_rnn",
-        {"skip": 2, "use_short_connection": False},
-    ),
-}
+CASES = layer_cases()
 BATCH, STEPS, FEATURES, UNITS = 3, 7, 4, 5
 
 

@@ -7,6 +7,10 @@ import copy
 import pytest
 
 import rnnzoo
+from rnnzoo.layers import MGU
+from rnnzoo.layers import MGUCell
+from rnnzoo.layers import register_cell
+from rnnzoo.layers import unregister_cell
 from rnnzoo.layers.registry import cell_names
 from rnnzoo.tuning import space
 from rnnzoo.tuning.space import search_parameters
@@ -175,3 +179,30 @@ def test_candidates_cover_each_kind_of_space():
     assert candidates["dropout"] == [0.0, 0.5]
     assert candidates["cell"] == ["gru", "skip_rnn", "mgu"]
     assert candidates["learning_rate"] == [0.001, 0.1]
+
+
+class SkipMGUCell(MGUCell):
+    """A registered cell with a `skip` option of its own."""
+
+    def __init__(self, units, skip=1, **kwargs):
+        super().__init__(units, **kwargs)
+        self.skip = skip
+
+
+class SkipMGU(MGU):
+    cell_class = SkipMGUCell
+
+
+def test_implicit_conditions_come_from_the_cell_registry():
+    assert space.implicit_condition("skip") == ("cell", ("skip_rnn",))
+    # Every cell takes it: no condition.
+    assert space.implicit_condition("dropout") is None
+    assert space.implicit_condition("no_such_option") is None
+    register_cell("skip_mgu", SkipMGUCell, SkipMGU)
+    try:
+        assert space.implicit_condition("skip") == (
+            "cell",
+            ("skip_mgu", "skip_rnn"),
+        )
+    finally:
+        unregister_cell("skip_mgu")
