@@ -6,7 +6,7 @@
 
 Writes `<output-dir>/<machine>.md` (tables of medians and ratios, and every
 target with whether it is met, and why not) and `<output-dir>/<machine>.csv`.
-`<machine>` is `cpu-<n>core` (see `benchmarks.report.machine_name`) unless
+`<machine>` is `cpu-<n>core` (see `benchmarks.rendering.machine_name`) unless
 `--machine` names it.
 """
 
@@ -21,7 +21,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from benchmarks import cores  # noqa: E402
 from benchmarks import decoding_bench  # noqa: E402
 from benchmarks import layers_bench  # noqa: E402
-from benchmarks import report  # noqa: E402
+from benchmarks import ratios  # noqa: E402
+from benchmarks import rendering  # noqa: E402
+from benchmarks import targets  # noqa: E402
 from benchmarks.candidates import SIZES  # noqa: E402
 from benchmarks.candidates import candidates  # noqa: E402
 from benchmarks.memory import measure_peak_memory  # noqa: E402
@@ -104,7 +106,7 @@ def main(argv=None):
         "off": (False,),
         "on": (True,),
     }[args.jit_compile]
-    machine = args.machine or report.machine_name()
+    machine = args.machine or rendering.machine_name()
     os.makedirs(args.output_dir, exist_ok=True)
     all_candidates = candidates()
     sizes = [SIZES[name] for name in args.sizes]
@@ -126,9 +128,9 @@ def main(argv=None):
         rows = []
         for (size_name, jit_compile), timed in timings.items():
             key = setting_key(size_name, jit_compile)
-            rows += report.layer_rows(timed, all_candidates, memory.get(key))
-        checks = report.check_targets(rows, decoding_results, core_use)
-        report.write_markdown(
+            rows += ratios.layer_rows(timed, all_candidates, memory.get(key))
+        checks = targets.check_targets(rows, decoding_results, core_use)
+        rendering.write_markdown(
             markdown_path,
             rows,
             decoding_results,
@@ -144,7 +146,7 @@ def main(argv=None):
                 else []
             ),
         )
-        report.write_csv(csv_path, rows, decoding_results)
+        rendering.write_csv(csv_path, rows, decoding_results)
 
     # Timings first, each setting written as soon as it is done.
     for size in sizes:
