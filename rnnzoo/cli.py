@@ -52,6 +52,8 @@ def _predict(args):
 
 
 def _add_predict_parser(commands):
+    from rnnzoo.decoding import STRATEGIES
+
     predict = commands.add_parser(
         "predict",
         help="run a published model (or a preset) on texts, image files or "
@@ -84,9 +86,7 @@ def _add_predict_parser(commands):
     predict.add_argument(
         "--json", action="store_true", help="print one JSON document"
     )
-    predict.add_argument(
-        "--strategy", choices=("greedy", "sample", "top_k", "beam")
-    )
+    predict.add_argument("--strategy", choices=STRATEGIES)
     predict.add_argument("--beam-width", type=int)
     predict.add_argument(
         "--max-length", type=int, help="most tokens (steps) generated"

@@ -12,14 +12,20 @@ from rnnzoo.decoding.beam import length_penalty_factor
 from rnnzoo.decoding.greedy import greedy_search
 from rnnzoo.decoding.sampling import sample
 from rnnzoo.decoding.strategies import STRATEGIES
+from rnnzoo.decoding.strategies import STRATEGY_OPTIONS
 from rnnzoo.decoding.strategies import decode
+from rnnzoo.decoding.strategies import decoding_options
+from rnnzoo.decoding.strategies import takes_seed
 
 __all__ = [
     "STRATEGIES",
+    "STRATEGY_OPTIONS",
     "StepFunction",
     "beam_search",
     "decode",
+    "decoding_options",
     "greedy_search",
     "length_penalty_factor",
     "sample",
+    "takes_seed",
 ]

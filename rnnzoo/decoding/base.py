@@ -1,6 +1,7 @@
-"""The step-function contract shared by every decoding strategy, argument
-checks, the beam layout of the batch (`tile_batch`), and the token-by-token
-loop that greedy search and sampling share.
+"""The step-function contract shared by every decoding strategy, the checks
+of what a step function takes and returns, the beam layout of the batch
+(`tile_batch`), and the token-by-token loop that greedy search and sampling
+share.
 
 A decoder is driven by a step function
 
@@ -25,13 +26,13 @@ outputs that stops once every sequence is finished, so a whole decode can be
 wrapped in `tf.function`, with or without `jit_compile=True`.
 """
 
-import math
-import numbers
 from typing import Any
 from typing import Callable
 
 import keras
 from keras import ops
+
+from rnnzoo.validation import is_integer
 
 StepFunction = Callable[[Any, Any], tuple[Any, Any]]
 """`step_fn(tokens, state) -> (logits, new_state)`, see the module doc."""
@@ -39,63 +40,6 @@ StepFunction = Callable[[Any, Any], tuple[Any, Any]]
 TokenChooser = Callable[[Any, Any], Any]
 """`choose(logits, step) -> tokens`: `(batch, vocab)` float32 logits and the
 int32 step index in, the `(batch,)` int32 tokens emitted at that step out."""
-
-
-def is_integer(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def check_positive_integer(name: str, value) -> int:
-    """Returns `value` as an `int`, or raises if it is not an integer >= 1."""
-    if not is_integer(value) or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer, got {name}={value!r}"
-        )
-    return int(value)
-
-
-def check_optional_token(name: str, value):
-    """Returns `value` as an `int` (or `None`); raises unless it is `None` or
-    an integer >= 0."""
-    if value is None:
-        return None
-    if not is_integer(value) or value < 0:
-        raise ValueError(
-            f"`{name}` must be None or a non-negative integer token id, "
-            f"got {name}={value!r}"
-        )
-    return int(value)
-
-
-def check_pad_token(value) -> int:
-    """Returns `value` as an `int`; any integer (also negative) may pad."""
-    if not is_integer(value):
-        raise ValueError(
-            f"`pad_token` must be an integer, got pad_token={value!r}"
-        )
-    return int(value)
-
-
-def check_positive_real(name: str, value) -> float:
-    """Returns `value` as a `float`, or raises unless it is finite and > 0."""
-    if not is_real(value) or not math.isfinite(value) or value <= 0:
-        raise ValueError(
-            f"`{name}` must be a finite number > 0, got {name}={value!r}"
-        )
-    return float(value)
-
-
-def check_finite_real(name: str, value) -> float:
-    """Returns `value` as a `float`, or raises unless it is finite."""
-    if not is_real(value) or not math.isfinite(value):
-        raise ValueError(
-            f"`{name}` must be a finite number, got {name}={value!r}"
-        )
-    return float(value)
 
 
 def describe(structure):

@@ -5,14 +5,14 @@ import tensorflow as tf
 
 from rnnzoo.decoding.base import StepFunction
 from rnnzoo.decoding.base import call_step_fn
-from rnnzoo.decoding.base import check_finite_real
-from rnnzoo.decoding.base import check_optional_token
-from rnnzoo.decoding.base import check_pad_token
-from rnnzoo.decoding.base import check_positive_integer
 from rnnzoo.decoding.base import check_step_fn
 from rnnzoo.decoding.base import check_token_in_vocabulary
 from rnnzoo.decoding.base import prepare_start
 from rnnzoo.decoding.base import tile_batch
+from rnnzoo.validation import check_bool
+from rnnzoo.validation import check_finite_number
+from rnnzoo.validation import check_int
+from rnnzoo.validation import check_positive_int
 
 _NEG_INF = float("-inf")
 
@@ -144,16 +144,12 @@ def beam_search(
            [1, 2, 0]], dtype=int32)
     """
     check_step_fn(step_fn)
-    max_length = check_positive_integer("max_length", max_length)
-    beam_width = check_positive_integer("beam_width", beam_width)
-    end_token = check_optional_token("end_token", end_token)
-    alpha = check_finite_real("length_penalty", length_penalty)
-    if not isinstance(return_all_beams, bool):
-        raise ValueError(
-            "`return_all_beams` must be True or False, got "
-            f"return_all_beams={return_all_beams!r}"
-        )
-    pad_token = check_pad_token(pad_token)
+    max_length = check_positive_int("max_length", max_length)
+    beam_width = check_positive_int("beam_width", beam_width)
+    end_token = check_int("end_token", end_token, low=0, allow_none=True)
+    alpha = check_finite_number("length_penalty", length_penalty)
+    check_bool("return_all_beams", return_all_beams)
+    pad_token = check_int("pad_token", pad_token)
 
     state, start, batch_size = prepare_start(initial_state, start_token)
     # Every per-beam tensor is flat, beam `k` of row `b` at `b * width + k`,

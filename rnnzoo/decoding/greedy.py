@@ -3,11 +3,10 @@
 from keras import ops
 
 from rnnzoo.decoding.base import StepFunction
-from rnnzoo.decoding.base import check_optional_token
-from rnnzoo.decoding.base import check_pad_token
-from rnnzoo.decoding.base import check_positive_integer
 from rnnzoo.decoding.base import check_step_fn
 from rnnzoo.decoding.base import decode_token_by_token
+from rnnzoo.validation import check_int
+from rnnzoo.validation import check_positive_int
 
 
 def greedy_search(
@@ -58,9 +57,9 @@ def greedy_search(
            [1, 2, 0, 1]], dtype=int32)
     """
     check_step_fn(step_fn)
-    max_length = check_positive_integer("max_length", max_length)
-    end_token = check_optional_token("end_token", end_token)
-    pad_token = check_pad_token(pad_token)
+    max_length = check_positive_int("max_length", max_length)
+    end_token = check_int("end_token", end_token, low=0, allow_none=True)
+    pad_token = check_int("pad_token", pad_token)
 
     def choose(logits, step):
         return ops.argmax(logits, axis=-1)

@@ -4,13 +4,12 @@ import tensorflow as tf
 from keras import ops
 
 from rnnzoo.decoding.base import StepFunction
-from rnnzoo.decoding.base import check_optional_token
-from rnnzoo.decoding.base import check_pad_token
-from rnnzoo.decoding.base import check_positive_integer
-from rnnzoo.decoding.base import check_positive_real
 from rnnzoo.decoding.base import check_step_fn
 from rnnzoo.decoding.base import decode_token_by_token
-from rnnzoo.decoding.base import is_integer
+from rnnzoo.validation import check_int
+from rnnzoo.validation import check_positive_int
+from rnnzoo.validation import check_positive_number
+from rnnzoo.validation import is_integer
 
 _INT32_MAX = 2**31 - 1
 
@@ -104,12 +103,11 @@ def sample(
     (TensorShape([3, 5]), TensorShape([3]))
     """
     check_step_fn(step_fn)
-    max_length = check_positive_integer("max_length", max_length)
-    temperature = check_positive_real("temperature", temperature)
-    if top_k is not None:
-        top_k = check_positive_integer("top_k", top_k)
-    end_token = check_optional_token("end_token", end_token)
-    pad_token = check_pad_token(pad_token)
+    max_length = check_positive_int("max_length", max_length)
+    temperature = check_positive_number("temperature", temperature)
+    top_k = check_positive_int("top_k", top_k, allow_none=True)
+    end_token = check_int("end_token", end_token, low=0, allow_none=True)
+    pad_token = check_int("pad_token", pad_token)
     seed = seed_tensor(seed)
 
     def draw(logits, step):

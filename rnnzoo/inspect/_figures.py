@@ -7,6 +7,8 @@ import os
 import numpy as np
 from keras import ops
 
+from rnnzoo.validation import check_int
+
 FORMATS = (".png", ".svg", ".pdf")
 
 
@@ -75,11 +77,7 @@ def labelled(items, kind, name):
 def pick_example(values, index, rank, name, layout):
     """`values[index]` of a batch, or `values` itself, of rank `rank`."""
     if values.ndim == rank + 1:
-        if not 0 <= index < values.shape[0]:
-            raise ValueError(
-                f"`index` must be in [0, {values.shape[0]}), got "
-                f"index={index!r}"
-            )
+        check_int("index", index, 0, values.shape[0] - 1)
         values = values[index]
     if values.ndim != rank:
         raise ValueError(

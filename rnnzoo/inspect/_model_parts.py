@@ -6,6 +6,8 @@ import contextlib
 
 import keras
 
+from rnnzoo.validation import check_choice
+
 DIRECTIONS = ("forward", "backward")
 
 
@@ -26,14 +28,6 @@ def walk_layers(root):
         seen.add(id(layer))
         yield layer
         stack.extend(reversed(_children(layer)))
-
-
-def _check_direction(direction):
-    if direction not in DIRECTIONS:
-        raise ValueError(
-            f"`direction` must be one of {list(DIRECTIONS)}, got "
-            f"direction={direction!r}"
-        )
 
 
 def _recurrent_part(layer, direction):
@@ -58,7 +52,7 @@ def find_recurrent_layer(root, layer=None, direction="forward"):
             layer instance, or the name of a layer inside `root`.
         direction: Which half of a `Bidirectional` layer to probe.
     """
-    _check_direction(direction)
+    check_choice("direction", direction, DIRECTIONS)
     if isinstance(layer, keras.layers.Layer):
         found = _recurrent_part(layer, direction)
         if found is None:

@@ -15,6 +15,7 @@ from rnnzoo.inspect._figures import check_tokens
 from rnnzoo.inspect._figures import finish
 from rnnzoo.inspect._figures import new_figure
 from rnnzoo.inspect._figures import pick_example
+from rnnzoo.validation import check_positive_int
 
 
 def plot_attention(
@@ -165,10 +166,7 @@ def plot_attention_on_image(
             f"`grid_shape` must be (rows, cols) with rows * cols = {regions} "
             f"regions, got grid_shape={grid_shape!r}"
         )
-    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
-        raise ValueError(
-            f"`columns` must be a positive integer, got columns={columns!r}"
-        )
+    columns = check_positive_int("columns", columns)
     words = check_tokens(tokens, values.shape[0], "tokens", "target")
     if not words:
         raise ValueError("`tokens` must hold at least one token, got []")

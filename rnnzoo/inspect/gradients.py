@@ -11,6 +11,7 @@ from keras import ops
 
 from rnnzoo.inspect._model_parts import find_recurrent_layer
 from rnnzoo.inspect._model_parts import replaced_attribute
+from rnnzoo.validation import check_choice
 
 STATES = ("full", "hidden")
 JACOBIAN_NORMS = ("spectral", "frobenius", None)
@@ -333,15 +334,8 @@ def gradient_flow(
     >>> flow.step_gradient_norms.shape, flow.jacobian_norms.shape
     ((20,), (19,))
     """
-    if state not in STATES:
-        raise ValueError(
-            f"`state` must be one of {list(STATES)}, got state={state!r}"
-        )
-    if jacobian_norm not in JACOBIAN_NORMS:
-        raise ValueError(
-            f"`jacobian_norm` must be one of {list(JACOBIAN_NORMS)}, got "
-            f"jacobian_norm={jacobian_norm!r}"
-        )
+    check_choice("state", state, STATES)
+    check_choice("jacobian_norm", jacobian_norm, JACOBIAN_NORMS)
     if not isinstance(model_or_layer, keras.layers.Layer):
         raise ValueError(
             "`model_or_layer` must be a keras.Model or a recurrent layer, "

@@ -9,6 +9,8 @@ import tensorflow as tf
 from keras import ops
 
 from rnnzoo.inspect._model_parts import batch_size_of
+from rnnzoo.validation import check_positive_int
+from rnnzoo.validation import check_positive_number
 
 
 @dataclasses.dataclass
@@ -57,13 +59,7 @@ def _resolve_clipnorm(optimizer, global_clipnorm):
     own = optimizer.global_clipnorm
     if global_clipnorm is None:
         return own
-    if isinstance(global_clipnorm, bool) or not (
-        isinstance(global_clipnorm, (int, float)) and global_clipnorm > 0
-    ):
-        raise ValueError(
-            "`global_clipnorm` must be a positive number or None, got "
-            f"global_clipnorm={global_clipnorm!r}"
-        )
+    check_positive_number("global_clipnorm", global_clipnorm, allow_none=True)
     if own is not None and own != global_clipnorm:
         raise ValueError(
             f"The model's optimizer already clips at global_clipnorm={own!r}; "
@@ -198,17 +194,9 @@ def training_gradient_norms(
             "`model` must be a compiled keras.Model (its loss and optimizer "
             f"are used), got model={model!r}"
         )
-    for name, value in (("batch_size", batch_size), ("epochs", epochs)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(
-                f"`{name}` must be a positive integer, got {name}={value!r}"
-            )
-    if steps is not None and (
-        isinstance(steps, bool) or not isinstance(steps, int) or steps < 1
-    ):
-        raise ValueError(
-            f"`steps` must be a positive integer or None, got steps={steps!r}"
-        )
+    batch_size = check_positive_int("batch_size", batch_size)
+    epochs = check_positive_int("epochs", epochs)
+    steps = check_positive_int("steps", steps, allow_none=True)
     optimizer = model.optimizer
     clipnorm = _resolve_clipnorm(optimizer, global_clipnorm)
 

@@ -1,6 +1,5 @@
-"""Argument checks shared by the architectures: each raises a
-`ValueError` that names the argument, what was expected and what was
-received."""
+"""The checks of a recurrent stack's cell arguments, shared by the
+architectures (the generic checks are `rnnzoo.validation`)."""
 
 from rnnzoo.layers.registry import cell_names
 
@@ -15,23 +14,6 @@ _STACK_ARGUMENTS = (
     "name",
     "dtype",
 )
-
-
-def check_positive_integer(name: str, value) -> int:
-    """Returns `value`, or raises if it is not an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer, got {name}={value!r}"
-        )
-    return value
-
-
-def check_choice(name: str, value, choices) -> None:
-    """Raises unless `value` is one of `choices`."""
-    if value not in choices:
-        raise ValueError(
-            f"`{name}` must be one of {list(choices)}, got {name}={value!r}"
-        )
 
 
 def check_cell_arguments(cell, cell_kwargs) -> dict:

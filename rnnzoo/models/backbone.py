@@ -4,13 +4,13 @@ the recurrent stack over it, every argument of both declared here once."""
 import keras
 
 from rnnzoo.models.arguments import check_cell_arguments
-from rnnzoo.models.arguments import check_positive_integer
 from rnnzoo.models.base import ArgumentsConfig
 from rnnzoo.models.characters import check_character_arguments
 from rnnzoo.models.characters import word_and_character_input
 from rnnzoo.models.encoder import stack_recurrent_layers
 from rnnzoo.models.inputs import check_sequence_input_arguments
 from rnnzoo.models.inputs import sequence_input
+from rnnzoo.validation import check_positive_int
 
 #: The arguments every task takes flat when it is not given a backbone:
 #: the recurrent stack, then the sequence input.
@@ -186,8 +186,8 @@ class RecurrentBackbone(ArgumentsConfig, keras.Model):
             word_dropout=word_dropout,
         )
         stack_cell_kwargs = check_cell_arguments(cell, cell_kwargs)
-        check_positive_integer("units", units)
-        check_positive_integer("num_layers", num_layers)
+        check_positive_int("units", units)
+        check_positive_int("num_layers", num_layers)
         if "stateful" in stack_cell_kwargs:
             raise ValueError(
                 "Pass `stateful=True` (with `batch_size`) as an argument of "
@@ -195,7 +195,7 @@ class RecurrentBackbone(ArgumentsConfig, keras.Model):
                 f"cell_kwargs={cell_kwargs!r}"
             )
         if stateful:
-            check_positive_integer("batch_size", batch_size)
+            check_positive_int("batch_size", batch_size)
             stack_cell_kwargs["stateful"] = True
         elif batch_size is not None:
             raise ValueError(

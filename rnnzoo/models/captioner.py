@@ -8,30 +8,28 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from rnnzoo.models.arguments import check_positive_integer
 from rnnzoo.models.decoder import ATTENTIONS
 from rnnzoo.models.decoder import TokenDecoder
+from rnnzoo.models.generated_tokens import check_special_tokens
+from rnnzoo.models.generated_tokens import shift_targets
 from rnnzoo.models.generation import EncoderDecoderModel
-from rnnzoo.models.generation import check_special_tokens
-from rnnzoo.models.generation import shift_targets
 from rnnzoo.models.image_encoder import BACKBONES
 from rnnzoo.models.image_encoder import ImageEncoder
 from rnnzoo.models.raw_inputs import require_preprocessor
+from rnnzoo.validation import check_choice
+from rnnzoo.validation import check_positive_int
+from rnnzoo.validation import fail
+from rnnzoo.validation import is_integer
 
 
 def _check_shape(name, shape, rank):
     if (
         not isinstance(shape, (list, tuple))
         or len(shape) != rank
-        or not all(
-            isinstance(d, int) and not isinstance(d, bool) and d > 0
-            for d in shape
-        )
+        or not all(is_integer(d) and d > 0 for d in shape)
     ):
-        raise ValueError(
-            f"`{name}` must be {rank} positive integers, got {name}={shape!r}"
-        )
-    return tuple(shape)
+        fail(name, f"{rank} positive integers", shape)
+    return tuple(int(d) for d in shape)
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -143,16 +141,8 @@ class ImageCaptioner(EncoderDecoderModel):
                 "be bidirectional; `bidirectional` must be False, got "
                 "bidirectional=True"
             )
-        if activation not in ("softmax", None):
-            raise ValueError(
-                "`activation` must be one of ['softmax', None], got "
-                f"activation={activation!r}"
-            )
-        if attention not in ATTENTIONS:
-            raise ValueError(
-                f"`attention` must be one of {list(ATTENTIONS)}, got "
-                f"attention={attention!r}"
-            )
+        check_choice("activation", activation, ("softmax", None))
+        check_choice("attention", attention, ATTENTIONS)
         if (image_shape is None) == (feature_input_shape is None):
             raise ValueError(
                 "Pass exactly one of `image_shape` (images through a "
@@ -180,7 +170,7 @@ class ImageCaptioner(EncoderDecoderModel):
                     f"no backbone; pass backbone=None, got backbone="
                     f"{backbone!r}"
                 )
-        check_positive_integer("vocab_size", vocab_size)
+        check_positive_int("vocab_size", vocab_size)
         check_special_tokens(start_token, end_token, vocab_size)
 
         # === Functional model ===

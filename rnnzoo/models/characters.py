@@ -7,8 +7,8 @@ teaches it to read them."""
 import keras
 from keras import ops
 
-from rnnzoo.layers.base import validate_rate
-from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.validation import check_positive_int
+from rnnzoo.validation import check_rate
 
 TOKEN_IDS = "token_ids"
 CHARACTER_IDS = "character_ids"
@@ -89,10 +89,10 @@ class CharacterWordEncoder(keras.layers.Layer):
         bias_initializer="zeros",
         **kwargs,
     ):
-        check_positive_integer("vocab_size", vocab_size)
-        check_positive_integer("embedding_dim", embedding_dim)
-        check_positive_integer("filters", filters)
-        check_positive_integer("kernel_size", kernel_size)
+        check_positive_int("vocab_size", vocab_size)
+        check_positive_int("embedding_dim", embedding_dim)
+        check_positive_int("filters", filters)
+        check_positive_int("kernel_size", kernel_size)
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.embedding_dim = embedding_dim
@@ -213,8 +213,8 @@ class WordDropout(keras.layers.Layer):
         seed: int | None = None,
         **kwargs,
     ):
-        validate_rate("rate", rate)
-        check_positive_integer("unknown_id", unknown_id)
+        check_rate("rate", rate)
+        check_positive_int("unknown_id", unknown_id)
         super().__init__(**kwargs)
         self.rate = float(rate)
         self.unknown_id = unknown_id
@@ -263,7 +263,7 @@ def check_character_arguments(
 ) -> None:
     """Raises unless the character arguments are valid: all off
     (`character_vocab_size` `None` or 0), or on with token inputs."""
-    validate_rate("word_dropout", word_dropout)
+    check_rate("word_dropout", word_dropout)
     if not character_vocab_size:
         if word_dropout:
             raise ValueError(
@@ -272,12 +272,11 @@ def check_character_arguments(
                 f"character_vocab_size={character_vocab_size!r}"
             )
         return
-    check_positive_integer("character_vocab_size", character_vocab_size)
-    check_positive_integer("character_embedding_dim", character_embedding_dim)
-    check_positive_integer("character_filters", character_filters)
-    check_positive_integer("character_kernel_size", character_kernel_size)
-    if max_word_length is not None:
-        check_positive_integer("max_word_length", max_word_length)
+    check_positive_int("character_vocab_size", character_vocab_size)
+    check_positive_int("character_embedding_dim", character_embedding_dim)
+    check_positive_int("character_filters", character_filters)
+    check_positive_int("character_kernel_size", character_kernel_size)
+    check_positive_int("max_word_length", max_word_length, allow_none=True)
     if vocab_size is None:
         raise ValueError(
             "Character features describe the words of token inputs, so "
@@ -330,8 +329,8 @@ def word_and_character_input(
     >>> sorted(inputs), features.shape
     (['character_ids', 'token_ids'], (None, None, 12))
     """
-    check_positive_integer("vocab_size", vocab_size)
-    check_positive_integer("embedding_dim", embedding_dim)
+    check_positive_int("vocab_size", vocab_size)
+    check_positive_int("embedding_dim", embedding_dim)
     token_inputs = keras.Input(
         shape=(sequence_length,),
         batch_size=batch_size,

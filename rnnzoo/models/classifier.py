@@ -4,13 +4,13 @@ time-series classification)."""
 import keras
 import numpy as np
 
-from rnnzoo.models.arguments import check_choice
-from rnnzoo.models.arguments import check_positive_integer
 from rnnzoo.models.backbone import RecurrentBackbone
 from rnnzoo.models.base import RecurrentModel
 from rnnzoo.models.pooling import pool_backbone
 from rnnzoo.models.task_backbone import takes_backbone
 from rnnzoo.models.task_backbone import task_backbone
+from rnnzoo.validation import check_choice
+from rnnzoo.validation import check_positive_int
 
 ACTIVATIONS = ("auto", "softmax", "sigmoid", None)
 
@@ -89,7 +89,7 @@ class SequenceClassifier(RecurrentModel):
         activation: str | None = "auto",
         **kwargs,
     ):
-        check_positive_integer("num_classes", num_classes)
+        check_positive_int("num_classes", num_classes)
         check_choice("activation", activation, ACTIVATIONS)
         if activation == "auto":
             resolved = "sigmoid" if num_classes == 1 else "softmax"

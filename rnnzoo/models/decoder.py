@@ -7,15 +7,15 @@ import keras
 from keras import ops
 
 from rnnzoo.layers.attention_decoder import AttentionDecoder
-from rnnzoo.layers.base import validate_rate
 from rnnzoo.models.arguments import check_cell_arguments
-from rnnzoo.models.arguments import check_choice
-from rnnzoo.models.arguments import check_positive_integer
 from rnnzoo.models.encoder import RecurrentStack
 from rnnzoo.models.stepping import embedding_lookup
 from rnnzoo.models.stepping import stack_step
 from rnnzoo.models.stepping import stack_zero_state
 from rnnzoo.models.stepping import state_sizes_of
+from rnnzoo.validation import check_choice
+from rnnzoo.validation import check_positive_int
+from rnnzoo.validation import check_rate
 
 ATTENTIONS = ("bahdanau", "luong", None)
 
@@ -110,14 +110,12 @@ class TokenDecoder(keras.layers.Layer):
         cell_kwargs: dict | None = None,
         **kwargs,
     ):
-        check_positive_integer("vocab_size", vocab_size)
-        check_positive_integer("units", units)
-        check_positive_integer("num_layers", num_layers)
+        check_positive_int("vocab_size", vocab_size)
+        check_positive_int("units", units)
+        check_positive_int("num_layers", num_layers)
         check_choice("attention", attention, ATTENTIONS)
-        if embedding_dim is not None:
-            check_positive_integer("embedding_dim", embedding_dim)
-        if attention_units is not None:
-            check_positive_integer("attention_units", attention_units)
+        check_positive_int("embedding_dim", embedding_dim, allow_none=True)
+        check_positive_int("attention_units", attention_units, allow_none=True)
         if attention_kwargs is not None and not isinstance(
             attention_kwargs, dict
         ):
@@ -126,8 +124,8 @@ class TokenDecoder(keras.layers.Layer):
                 f"attention_kwargs={attention_kwargs!r}"
             )
         cell_kwargs = check_cell_arguments(cell, cell_kwargs)
-        validate_rate("dropout", dropout)
-        validate_rate("recurrent_dropout", recurrent_dropout)
+        check_rate("dropout", dropout)
+        check_rate("recurrent_dropout", recurrent_dropout)
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.units = units

@@ -4,10 +4,10 @@
 import keras
 from keras import ops
 
-from rnnzoo.layers.base import validate_rate
 from rnnzoo.layers.registry import get_recurrent_layer
 from rnnzoo.models.arguments import check_cell_arguments
-from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.validation import check_positive_int
+from rnnzoo.validation import check_rate
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -88,10 +88,10 @@ class RecurrentStack(keras.layers.Layer):
         **kwargs,
     ):
         cell_kwargs = check_cell_arguments(cell, cell_kwargs)
-        check_positive_integer("units", units)
-        check_positive_integer("num_layers", num_layers)
-        validate_rate("dropout", dropout)
-        validate_rate("recurrent_dropout", recurrent_dropout)
+        check_positive_int("units", units)
+        check_positive_int("num_layers", num_layers)
+        check_rate("dropout", dropout)
+        check_rate("recurrent_dropout", recurrent_dropout)
         super().__init__(**kwargs)
         self.cell = cell
         self.units = units
@@ -236,7 +236,7 @@ class SplitDirections(keras.layers.Layer):
     """
 
     def __init__(self, units: int, **kwargs):
-        check_positive_integer("units", units)
+        check_positive_int("units", units)
         super().__init__(**kwargs)
         self.units = units
         self.supports_masking = True

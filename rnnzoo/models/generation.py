@@ -1,8 +1,10 @@
 """What the generating architectures (`Seq2Seq`, `LanguageModel`,
-`ImageCaptioner`) share: the decoding options of each strategy, compiled
-and cached decode functions, teacher-forcing targets, attached
-vocabularies and the result they return (running their layers one step at
-a time is `rnnzoo.models.stepping`).
+`ImageCaptioner`) share: compiled and cached decode functions, attached
+vocabularies, the result they return, and the encoder-decoder's `generate`.
+The token side (teacher-forcing targets, special tokens, text) is
+`rnnzoo.models.generated_tokens`; the options of every decoding strategy
+are `rnnzoo.decoding.STRATEGY_OPTIONS`; running the layers one step at a
+time is `rnnzoo.models.stepping`.
 
 The decoding itself is `rnnzoo.decoding.decode`, driven by a step function
 `step_fn(tokens, state) -> (logits, new_state)` that a model builds from its
@@ -15,15 +17,37 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from rnnzoo.decoding import STRATEGIES
 from rnnzoo.decoding import decode
-from rnnzoo.decoding.base import check_finite_real
-from rnnzoo.decoding.base import check_positive_real
+from rnnzoo.decoding import decoding_options
+from rnnzoo.decoding import takes_seed
 from rnnzoo.decoding.base import tile_batch
 from rnnzoo.decoding.sampling import seed_tensor
-from rnnzoo.models.arguments import check_choice
-from rnnzoo.models.arguments import check_positive_integer
 from rnnzoo.models.base import RecurrentModel
+from rnnzoo.models.generated_tokens import before_end_mask
+from rnnzoo.models.generated_tokens import check_special_tokens
+from rnnzoo.models.generated_tokens import detokenize
+from rnnzoo.models.generated_tokens import numeric_inputs
+from rnnzoo.models.generated_tokens import shift_targets
+from rnnzoo.models.generated_tokens import suppress_padding
+from rnnzoo.models.generated_tokens import to_vocabulary
+from rnnzoo.validation import check_positive_int
+from rnnzoo.validation import check_string
+
+# The token helpers lived here first; their import paths keep working.
+__all__ = [
+    "EncoderDecoderModel",
+    "GenerationResult",
+    "GenerativeModel",
+    "before_end_mask",
+    "check_special_tokens",
+    "decoding_options",
+    "detokenize",
+    "numeric_inputs",
+    "seed_pair",
+    "shift_targets",
+    "suppress_padding",
+    "to_vocabulary",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,176 +74,12 @@ class GenerationResult:
     text: list[str] | None = None
 
 
-def suppress_padding(logits):
-    """Sets the logit of id 0 (padding) to `-inf`: a generated sequence
-    never holds padding before its end, and scores are log-probabilities
-    over the real tokens."""
-    is_padding = ops.equal(ops.arange(ops.shape(logits)[-1]), 0)
-    return ops.where(is_padding, float("-inf"), logits)
-
-
-def shift_targets(target_ids, start_token: int, end_token: int):
-    """The teacher-forcing pair of right-padded target ids.
-
-    Args:
-        target_ids: int `(batch, steps)` ids padded on the right with 0,
-            without start or end tokens.
-        start_token: Id that starts every decoder input.
-        end_token: Id that ends every decoder target.
-
-    Returns:
-        `(target_in, target_out)`, int32 `(batch, steps + 1)`:
-        `[start, t_1, ..., t_n, 0...]` and `[t_1, ..., t_n, end, 0...]`.
-
-    Example:
-
-    >>> target_in, target_out = shift_targets(np.array([[5, 6, 0]]), 1, 2)
-    >>> ops.convert_to_numpy(target_in), ops.convert_to_numpy(target_out)
-    (array([[1, 5, 6, 0]], dtype=int32), array([[5, 6, 2, 0]], dtype=int32))
-    """
-    ids = ops.convert_to_tensor(target_ids, dtype="int32")
-    lengths = ops.sum(ops.cast(ops.not_equal(ids, 0), "int32"), axis=-1)
-    padded = ops.pad(ids, ((0, 0), (0, 1)))
-    positions = ops.arange(ops.shape(padded)[1], dtype="int32")
-    at_end = ops.equal(positions[None, :], lengths[:, None])
-    target_out = ops.where(at_end, end_token, padded)
-    start = ops.full_like(ids[:, :1], start_token)
-    return ops.concatenate([start, ids], axis=1), target_out
-
-
-def before_end_mask(tokens, end_token):
-    """Boolean `(batch, steps)`: `True` up to and including the first
-    `end_token` of each row (everywhere when `end_token` is `None`)."""
-    if end_token is None:
-        return ops.ones_like(tokens, dtype="bool")
-    ended = ops.cumsum(ops.cast(ops.equal(tokens, end_token), "int32"), 1)
-    return ops.equal(ended - ops.cast(ops.equal(tokens, end_token), "int32"), 0)
-
-
-def check_special_tokens(start_token, end_token, vocab_size) -> None:
-    """Raises unless `start_token` and `end_token` are distinct ids in
-    `1..vocab_size-1` (id 0 is padding)."""
-    for name, value in (("start_token", start_token), ("end_token", end_token)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not 1 <= value < vocab_size
-        ):
-            raise ValueError(
-                f"`{name}` must be a token id in 1..{vocab_size - 1} (0 is "
-                f"padding), got {name}={value!r}"
-            )
-    if start_token == end_token:
-        raise ValueError(
-            "`start_token` and `end_token` must differ, got "
-            f"start_token={start_token!r} and end_token={end_token!r}"
-        )
-
-
-def decoding_options(
-    strategy: str,
-    beam_width: int,
-    length_penalty: float,
-    temperature: float,
-    top_k: int | None,
-) -> dict:
-    """Checks the options of `strategy` and returns those it takes."""
-    check_choice("strategy", strategy, STRATEGIES)
-    if strategy == "beam":
-        return {
-            "beam_width": check_positive_integer("beam_width", beam_width),
-            "length_penalty": check_finite_real(
-                "length_penalty", length_penalty
-            ),
-        }
-    if strategy in ("sample", "top_k"):
-        if top_k is not None:
-            check_positive_integer("top_k", top_k)
-        elif strategy == "top_k":
-            raise ValueError(
-                'strategy="top_k" needs `top_k`, a positive integer, got '
-                "top_k=None"
-            )
-        return {
-            "temperature": check_positive_real("temperature", temperature),
-            "top_k": top_k,
-        }
-    return {}
-
-
-def numeric_inputs(name: str, inputs) -> np.ndarray:
-    """`inputs` as a NumPy array, or a clear error for text.
-
-    The generating models read token ids (or frames, or images); a preset
-    written by `rnnzoo.train` carries the vectorizer that turns text into
-    ids. Strings would otherwise fail deep in a conversion to int.
-
-    Raises:
-        ValueError: `inputs` holds strings.
-    """
-    array = np.asarray(inputs)
-    holds_text = array.dtype.kind in ("U", "S") or (
-        array.dtype.kind == "O"
-        and any(isinstance(item, (str, bytes)) for item in array.flat)
-    )
-    if holds_text:
-        preview = array.flat[0] if array.size else ""
-        raise ValueError(
-            f"`{name}` must be numbers (token ids padded with 0 for text "
-            f"models) or, for a model with a preprocessor, a string or a "
-            f"list of strings; got strings nested as {type(inputs).__name__} "
-            f"such as {str(preview)[:40]!r}"
-        )
-    return array
-
-
 def seed_pair(seed) -> np.ndarray:
     """The int32 `(2,)` seed of a sampling call; `None` draws one from
     NumPy's global generator (seeded by `keras.utils.set_random_seed`)."""
     if seed is None:
         seed = int(np.random.randint(0, 2**31 - 1))
     return ops.convert_to_numpy(seed_tensor(seed))
-
-
-def to_vocabulary(vocabulary) -> list[str] | None:
-    """A vocabulary as a list of strings (index = token id).
-
-    Accepts a list or tuple of strings, or a layer with `get_vocabulary()`
-    (`keras.layers.StringLookup`, `TextVectorization`), or `None`.
-    """
-    if vocabulary is None:
-        return None
-    if hasattr(vocabulary, "get_vocabulary"):
-        vocabulary = vocabulary.get_vocabulary()
-    if not isinstance(vocabulary, (list, tuple)) or not all(
-        isinstance(token, str) for token in vocabulary
-    ):
-        raise ValueError(
-            "`vocabulary` must be a list of strings (index = token id) or a "
-            "layer with `get_vocabulary()` such as StringLookup, got "
-            f"{type(vocabulary).__name__}"
-        )
-    return list(vocabulary)
-
-
-def detokenize(tokens, vocabulary, separator=" ", end_token=None, skip=(0,)):
-    """Turns rows of token ids into strings.
-
-    Each row stops before its first `end_token`; ids in `skip` (padding)
-    are left out; the others are looked up in `vocabulary` and joined by
-    `separator`.
-    """
-    texts = []
-    for row in np.asarray(tokens).tolist():
-        words = []
-        for token in row:
-            if end_token is not None and token == end_token:
-                break
-            if token in skip:
-                continue
-            words.append(vocabulary[token])
-        texts.append(separator.join(words))
-    return texts
 
 
 class GenerativeModel(RecurrentModel):
@@ -258,6 +118,14 @@ class GenerativeModel(RecurrentModel):
                 `TextVectorization`); `None` detaches it.
             separator: String between tokens: `" "` for words, `""` for
                 characters; default: keep the current one.
+
+        Example:
+
+        >>> from rnnzoo.models import Seq2Seq
+        >>> model = Seq2Seq(vocab_size=5, units=4)
+        >>> model.attach_vocabulary(["", "[start]", "[end]", "hi", "there"])
+        >>> model.detokenize(np.array([[3, 4, 2, 3]]))
+        ['hi there']
         """
         vocabulary = self.check_vocabulary(
             vocabulary, self.output_vocabulary_size()
@@ -265,11 +133,7 @@ class GenerativeModel(RecurrentModel):
         self.vocabulary = vocabulary
         self._arguments["vocabulary"] = vocabulary
         if separator is not None:
-            if not isinstance(separator, str):
-                raise ValueError(
-                    f"`separator` must be a string, got separator={separator!r}"
-                )
-            self.separator = separator
+            self.separator = check_string("separator", separator)
             self._arguments["separator"] = separator
 
     def detokenize(self, tokens) -> list[str]:
@@ -420,7 +284,7 @@ class EncoderDecoderModel(GenerativeModel):
             A `GenerationResult`: `tokens`, `scores`, `alignments` (`None`
             without attention) and `text` (with a vocabulary).
         """
-        check_positive_integer("max_length", max_length)
+        check_positive_int("max_length", max_length)
         strategy, chosen = self.resolve_strategy(
             strategy,
             beam_width=beam_width,
@@ -429,7 +293,7 @@ class EncoderDecoderModel(GenerativeModel):
             top_k=top_k,
         )
         options = decoding_options(strategy, **chosen)
-        sampling = strategy in ("sample", "top_k")
+        sampling = takes_seed(strategy)
         spec = self.generation_input_spec()
         key = (strategy, max_length, tuple(options.items()), bool(jit_compile))
 
@@ -456,7 +320,7 @@ class EncoderDecoderModel(GenerativeModel):
         The start tokens are `start_token`; with `beam_width > 1`, the
         step function attends over its rows' copies of the encoder memory.
         """
-        beam_width = check_positive_integer("beam_width", beam_width)
+        beam_width = check_positive_int("beam_width", beam_width)
         return self._step_from_encoding(*self.encode(inputs), beam_width)
 
     def _step_from_encoding(self, memory, memory_mask, encoder_state, beams):

@@ -3,7 +3,9 @@ real-valued features, with the mask that marks padded steps."""
 
 import keras
 
-from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.validation import check_bool
+from rnnzoo.validation import check_number
+from rnnzoo.validation import check_positive_int
 
 
 def check_sequence_input_arguments(
@@ -23,13 +25,9 @@ def check_sequence_input_arguments(
             f"vocab_size={vocab_size!r} and input_dim={input_dim!r}"
         )
     if vocab_size is not None:
-        check_positive_integer("vocab_size", vocab_size)
-        if embedding_dim is not None:
-            check_positive_integer("embedding_dim", embedding_dim)
-        if not isinstance(mask_zero, bool):
-            raise ValueError(
-                f"`mask_zero` must be a bool, got mask_zero={mask_zero!r}"
-            )
+        check_positive_int("vocab_size", vocab_size)
+        check_positive_int("embedding_dim", embedding_dim, allow_none=True)
+        check_bool("mask_zero", mask_zero)
         if mask_value is not None:
             raise ValueError(
                 "`mask_value` applies to feature inputs (`input_dim`); token "
@@ -37,23 +35,15 @@ def check_sequence_input_arguments(
                 f"mask_value={mask_value!r}"
             )
     else:
-        check_positive_integer("input_dim", input_dim)
+        check_positive_int("input_dim", input_dim)
         if embedding_dim is not None:
             raise ValueError(
                 "`embedding_dim` applies to token inputs (`vocab_size`); "
                 "feature inputs go to the recurrent layers as they are, got "
                 f"embedding_dim={embedding_dim!r}"
             )
-        if mask_value is not None and (
-            isinstance(mask_value, bool)
-            or not isinstance(mask_value, (int, float))
-        ):
-            raise ValueError(
-                "`mask_value` must be a number or None, got "
-                f"mask_value={mask_value!r}"
-            )
-    if sequence_length is not None:
-        check_positive_integer("sequence_length", sequence_length)
+        check_number("mask_value", mask_value, allow_none=True)
+    check_positive_int("sequence_length", sequence_length, allow_none=True)
 
 
 def sequence_input(

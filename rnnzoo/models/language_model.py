@@ -6,13 +6,14 @@ import keras
 import numpy as np
 from keras import ops
 
-from rnnzoo.models.arguments import check_choice
 from rnnzoo.models.backbone import BACKBONE_ARGUMENTS
 from rnnzoo.models.backbone import STATEFUL_ARGUMENTS
 from rnnzoo.models.backbone import RecurrentBackbone
+from rnnzoo.models.generated_tokens import check_token_id
 from rnnzoo.models.language_model_generation import LanguageModelGeneration
 from rnnzoo.models.task_backbone import takes_backbone
 from rnnzoo.models.task_backbone import task_backbone
+from rnnzoo.validation import check_choice
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -112,17 +113,14 @@ class LanguageModel(LanguageModelGeneration):
                 "inputs take `vocab_size`; got "
                 f"multi_hot={multi_hot!r} and input_dim={input_dim!r}"
             )
-        if end_token is not None and (
-            vocab_size is None
-            or isinstance(end_token, bool)
-            or not isinstance(end_token, int)
-            or not 1 <= end_token < vocab_size
-        ):
+        if end_token is not None and vocab_size is None:
             raise ValueError(
-                "`end_token` must be a token id in 1..vocab_size-1 of a "
-                f"token model, got end_token={end_token!r} and "
-                f"vocab_size={vocab_size!r}"
+                "`end_token` applies to token models (`vocab_size`); frames "
+                f"have no end, got end_token={end_token!r} and "
+                f"input_dim={input_dim!r}"
             )
+        if end_token is not None:
+            check_token_id("end_token", end_token, vocab_size)
 
         # === Functional model ===
         sequence = backbone.output

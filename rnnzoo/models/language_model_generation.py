@@ -7,20 +7,21 @@ import tensorflow as tf
 from keras import ops
 
 from rnnzoo.decoding import decode
-from rnnzoo.models.arguments import check_choice
-from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.decoding import decoding_options
+from rnnzoo.decoding import takes_seed
+from rnnzoo.models.generated_tokens import numeric_inputs
+from rnnzoo.models.generated_tokens import suppress_padding
 from rnnzoo.models.generation import GenerationResult
 from rnnzoo.models.generation import GenerativeModel
-from rnnzoo.models.generation import decoding_options
-from rnnzoo.models.generation import numeric_inputs
 from rnnzoo.models.generation import seed_pair
-from rnnzoo.models.generation import suppress_padding
 from rnnzoo.models.raw_inputs import generate_texts
 from rnnzoo.models.raw_inputs import is_text
 from rnnzoo.models.stepping import decode_frames
 from rnnzoo.models.stepping import embedding_lookup
 from rnnzoo.models.stepping import prime_stack
 from rnnzoo.models.stepping import stack_step
+from rnnzoo.validation import check_choice
+from rnnzoo.validation import check_positive_int
 
 
 class LanguageModelGeneration(GenerativeModel):
@@ -130,7 +131,7 @@ class LanguageModelGeneration(GenerativeModel):
                 lambda ids: self.generate(ids, **options),
                 join=self.preprocessor.join if self.preprocessor else None,
             )
-        check_positive_integer("max_length", max_length)
+        check_positive_int("max_length", max_length)
         strategy, chosen = self.resolve_strategy(
             strategy,
             beam_width=beam_width,
@@ -140,10 +141,11 @@ class LanguageModelGeneration(GenerativeModel):
         )
         if self.multi_hot:
             check_choice("strategy", strategy, ("greedy", "sample"))
+            # Every note of a frame is its own Bernoulli draw: of the
+            # sampling options only the temperature applies.
             options = decoding_options(
-                strategy, 1, 0.0, chosen["temperature"], None
+                strategy, temperature=chosen["temperature"]
             )
-            options.pop("top_k", None)
             dtype = tf.float32
             spec = tf.TensorSpec((None, None, self.input_dim), dtype)
         else:
@@ -152,7 +154,7 @@ class LanguageModelGeneration(GenerativeModel):
             spec = tf.TensorSpec((None, None), dtype)
         prompt = numeric_inputs("prompt", prompt)
         lengths = self._checked_prompt_lengths(prompt)
-        sampling = strategy in ("sample", "top_k")
+        sampling = takes_seed(strategy)
         key = (strategy, max_length, tuple(options.items()), bool(jit_compile))
         run = self._generate_frames if self.multi_hot else self._generate_ids
 
@@ -200,7 +202,7 @@ class LanguageModelGeneration(GenerativeModel):
         >>> logits.shape
         TensorShape([1, 30])
         """
-        check_positive_integer("beam_width", beam_width)
+        check_positive_int("beam_width", beam_width)
         if self.multi_hot:
             raise ValueError(
                 "`decoding_step` serves token models; a multi-hot model "

@@ -5,8 +5,8 @@ targets it trains on."""
 import keras
 from keras import ops
 
-from rnnzoo.models.arguments import check_choice
-from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.validation import check_choice
+from rnnzoo.validation import check_positive_int
 
 DIRECTIONS = ("forward", "backward")
 
@@ -51,7 +51,7 @@ class LanguageModelHead(keras.layers.Layer):
         bias_initializer="zeros",
         **kwargs,
     ):
-        check_positive_integer("vocab_size", vocab_size)
+        check_positive_int("vocab_size", vocab_size)
         check_choice("direction", direction, DIRECTIONS)
         super().__init__(**kwargs)
         self.vocab_size = vocab_size

@@ -7,8 +7,8 @@ its zero initial state."""
 import keras
 from keras import ops
 
-from rnnzoo.models.arguments import check_choice
-from rnnzoo.models.arguments import check_positive_integer
+from rnnzoo.validation import check_choice
+from rnnzoo.validation import check_positive_int
 
 POOLING_NAMES = ("last", "mean", "max", "attention")
 
@@ -228,8 +228,7 @@ class AttentionPooling(keras.layers.Layer):
         bias_initializer="zeros",
         **kwargs,
     ):
-        if units is not None:
-            check_positive_integer("units", units)
+        check_positive_int("units", units, allow_none=True)
         super().__init__(**kwargs)
         self.units = units
         self.kernel_initializer = keras.initializers.get(kernel_initializer)

@@ -3,12 +3,12 @@ sequence scoring)."""
 
 import keras
 
-from rnnzoo.models.arguments import check_positive_integer
 from rnnzoo.models.backbone import RecurrentBackbone
 from rnnzoo.models.base import RecurrentModel
 from rnnzoo.models.pooling import pool_backbone
 from rnnzoo.models.task_backbone import takes_backbone
 from rnnzoo.models.task_backbone import task_backbone
+from rnnzoo.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -63,7 +63,7 @@ class SequenceRegressor(RecurrentModel):
         activation: str | None = None,
         **kwargs,
     ):
-        check_positive_integer("output_dim", output_dim)
+        check_positive_int("output_dim", output_dim)
         if activation is not None and not isinstance(activation, str):
             raise ValueError(
                 "`activation` must be the name of an activation or None, "

@@ -6,21 +6,21 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from rnnzoo.models.arguments import check_choice
-from rnnzoo.models.arguments import check_positive_integer
 from rnnzoo.models.backbone import RecurrentBackbone
 from rnnzoo.models.decoder import ATTENTIONS
 from rnnzoo.models.decoder import TokenDecoder
+from rnnzoo.models.generated_tokens import check_special_tokens
+from rnnzoo.models.generated_tokens import numeric_inputs
+from rnnzoo.models.generated_tokens import shift_targets
 from rnnzoo.models.generation import EncoderDecoderModel
-from rnnzoo.models.generation import check_special_tokens
-from rnnzoo.models.generation import numeric_inputs
-from rnnzoo.models.generation import shift_targets
 from rnnzoo.models.raw_inputs import generate_texts
 from rnnzoo.models.raw_inputs import is_text
 from rnnzoo.models.sequence_encoder import SOURCE_ARGUMENTS
 from rnnzoo.models.sequence_encoder import SequenceEncoder
 from rnnzoo.models.task_backbone import takes_backbone
 from rnnzoo.models.task_backbone import task_backbone
+from rnnzoo.validation import check_choice
+from rnnzoo.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -135,7 +135,7 @@ class Seq2Seq(EncoderDecoderModel):
                     "target_vocab_size=None"
                 )
             target_vocab_size = backbone.vocab_size
-        check_positive_integer("target_vocab_size", target_vocab_size)
+        check_positive_int("target_vocab_size", target_vocab_size)
         check_special_tokens(start_token, end_token, target_vocab_size)
 
         # === Functional model ===

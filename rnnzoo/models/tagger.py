@@ -5,8 +5,6 @@ modelling heads (Rei 2017)."""
 import keras
 import numpy as np
 
-from rnnzoo.models.arguments import check_choice
-from rnnzoo.models.arguments import check_positive_integer
 from rnnzoo.models.backbone import BACKBONE_ARGUMENTS
 from rnnzoo.models.backbone import RecurrentBackbone
 from rnnzoo.models.base import RecurrentModel
@@ -22,6 +20,8 @@ from rnnzoo.models.raw_inputs import is_token_lists
 from rnnzoo.models.raw_inputs import require_preprocessor
 from rnnzoo.models.task_backbone import takes_backbone
 from rnnzoo.models.task_backbone import task_backbone
+from rnnzoo.validation import check_choice
+from rnnzoo.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -123,7 +123,7 @@ class SequenceTagger(RecurrentModel):
         language_model_heads: bool = False,
         **kwargs,
     ):
-        check_positive_integer("num_tags", num_tags)
+        check_positive_int("num_tags", num_tags)
         check_choice("activation", activation, ("softmax", None))
         backbone, backbone_arguments = task_backbone(
             type(self), backbone, kwargs

@@ -28,7 +28,7 @@ _BY_NAME = {}
 
 def register_preprocessor(task: str):
     """Class decorator: the preprocessor of the presets of `task` (a
-    `rnnzoo.data.TASKS` name)."""
+    task name of `rnnzoo.tasks`)."""
 
     def register(cls):
         _BY_TASK[task] = cls

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from rnnzoo.data.vectorizers import END_TOKEN
 from rnnzoo.data.vectorizers import START_TOKEN
-from rnnzoo.models.generation import detokenize
+from rnnzoo.models.generated_tokens import detokenize
 from rnnzoo.models.raw_inputs import text_batch
 from rnnzoo.preprocessors.base import Preprocessor
 from rnnzoo.preprocessors.base import check_vectorizer

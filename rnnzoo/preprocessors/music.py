@@ -11,7 +11,6 @@ Writing MIDI needs the optional `pretty_midi` package:
 `pip install "rnnzoo[midi]"`.
 """
 
-import math
 import os
 import uuid
 from pathlib import Path
@@ -21,6 +20,9 @@ import numpy as np
 from rnnzoo.data.music import LOWEST_PITCH
 from rnnzoo.preprocessors.base import Preprocessor
 from rnnzoo.preprocessors.base import register_preprocessor
+from rnnzoo.validation import check_int
+from rnnzoo.validation import check_number
+from rnnzoo.validation import check_positive_number
 
 #: A JSB Chorales step is a quarter note: at 120 bpm, half a second.
 SECONDS_PER_STEP = 0.5
@@ -41,33 +43,6 @@ def _import_pretty_midi():
             'pip install "rnnzoo[midi]" (or pip install pretty_midi).'
         ) from error
     return pretty_midi
-
-
-def _check_integer(name, value, low, high):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or not low <= value <= high
-    ):
-        raise ValueError(
-            f"`{name}` must be an integer in {low}..{high}, got "
-            f"{name}={value!r}"
-        )
-    return int(value)
-
-
-def _check_seconds_per_step(seconds_per_step):
-    if (
-        isinstance(seconds_per_step, bool)
-        or not isinstance(seconds_per_step, (int, float, np.number))
-        or not math.isfinite(seconds_per_step)
-        or seconds_per_step <= 0
-    ):
-        raise ValueError(
-            "`seconds_per_step` must be a positive number of seconds, got "
-            f"seconds_per_step={seconds_per_step!r}"
-        )
-    return float(seconds_per_step)
 
 
 def _checked_roll(roll, lowest_pitch, threshold) -> np.ndarray:
@@ -195,18 +170,15 @@ def save_midi(
     [(60, 0.0, 1.0), (62, 1.0, 1.5), (64, 0.0, 1.0), (65, 1.0, 1.5), \
 (67, 0.0, 1.0)]
     """
-    seconds_per_step = _check_seconds_per_step(seconds_per_step)
-    lowest_pitch = _check_integer(
+    seconds_per_step = check_positive_number(
+        "seconds_per_step", seconds_per_step, unit="seconds"
+    )
+    lowest_pitch = check_int(
         "lowest_pitch", lowest_pitch, 0, _HIGHEST_MIDI_PITCH
     )
-    velocity = _check_integer("velocity", velocity, 1, 127)
-    program = _check_integer("program", program, 0, 127)
-    if isinstance(threshold, bool) or not isinstance(
-        threshold, (int, float, np.number)
-    ):
-        raise ValueError(
-            f"`threshold` must be a number, got threshold={threshold!r}"
-        )
+    velocity = check_int("velocity", velocity, 1, 127)
+    program = check_int("program", program, 0, 127)
+    check_number("threshold", threshold)
     on = _checked_roll(roll, lowest_pitch, threshold)
     path = _checked_path(path)
     pretty_midi = _import_pretty_midi()
@@ -308,12 +280,14 @@ class MusicPreprocessor(Preprocessor):
     ):
         super().__init__(vectorizer)
         # Checked now, so a bad preset fails on loading, not on saving.
-        self.lowest_pitch = _check_integer(
+        self.lowest_pitch = check_int(
             "lowest_pitch", lowest_pitch, 0, _HIGHEST_MIDI_PITCH
         )
-        self.seconds_per_step = _check_seconds_per_step(seconds_per_step)
-        self.velocity = _check_integer("velocity", velocity, 1, 127)
-        self.program = _check_integer("program", program, 0, 127)
+        self.seconds_per_step = check_positive_number(
+            "seconds_per_step", seconds_per_step, unit="seconds"
+        )
+        self.velocity = check_int("velocity", velocity, 1, 127)
+        self.program = check_int("program", program, 0, 127)
 
     def model_inputs(self, raw):
         raise NotImplementedError(

@@ -25,8 +25,10 @@ import tensorflow as tf
 from keras import ops
 
 from rnnzoo.decoding import STRATEGIES
+from rnnzoo.decoding import STRATEGY_OPTIONS
 from rnnzoo.decoding import beam_search
 from rnnzoo.decoding import decode
+from rnnzoo.decoding import decoding_options
 from rnnzoo.decoding import greedy_search
 from rnnzoo.decoding import sample
 from rnnzoo.decoding.beam import top_k_by_groups
@@ -480,3 +482,54 @@ def test_bad_arguments_raise(arguments, strategy, match):
     )
     with pytest.raises(ValueError, match=match):
         decode(**call, strategy=strategy, **arguments)
+
+
+# The one table of options.
+
+
+MODEL_OPTIONS = dict(beam_width=3, length_penalty=0.6, temperature=0.8, top_k=2)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_decoding_options_keep_what_the_table_lists(strategy):
+    options = decoding_options(strategy, **MODEL_OPTIONS)
+    assert set(options) == set(STRATEGY_OPTIONS[strategy]) & set(MODEL_OPTIONS)
+    # What a model keeps, `decode` takes.
+    model = make_model(4)
+    tokens, _ = decode(
+        model.step_fn,
+        model.initial_state(BATCH),
+        START,
+        3,
+        strategy=strategy,
+        **options,
+    )
+    assert tokens.shape == (BATCH, 3)
+
+
+@pytest.mark.parametrize(
+    "strategy, candidates, message",
+    [
+        ("nucleus", {}, "`strategy` must be one of"),
+        ("beam", {"beam_width": 0}, "`beam_width` must be a positive integer"),
+        ("sample", {"temperature": 0}, "`temperature` must be a positive"),
+        ("top_k", {"temperature": 1.0}, 'strategy="top_k" needs `top_k`'),
+        ("beam", {"length_penalty": np.inf}, "`length_penalty` must be a fin"),
+    ],
+)
+def test_decoding_options_check_the_values(strategy, candidates, message):
+    with pytest.raises(ValueError, match=message):
+        decoding_options(strategy, **candidates)
+
+
+def test_decode_names_the_options_the_table_lists():
+    model = make_model(4)
+    with pytest.raises(ValueError, match="its options are: beam_width, leng"):
+        decode(
+            model.step_fn,
+            model.initial_state(BATCH),
+            START,
+            3,
+            strategy="beam",
+            temperature=0.5,
+        )
