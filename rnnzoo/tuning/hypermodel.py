@@ -82,7 +82,7 @@ class HyperModel(keras_tuner.HyperModel):
         self.parameters = space_module.in_dependency_order(
             space_module.search_parameters(config, source)
         )
-        signature = space_module.architecture_arguments(
+        signature = registry.architecture_arguments(
             config["architecture"]["class"]
         )
         known = set(signature) | set(TRAINING_KEYS)
@@ -185,9 +185,11 @@ class HyperModel(keras_tuner.HyperModel):
     def build(self, hp):
         """Builds and compiles the model for the hyperparameters `hp`."""
         arguments, training = self.resolve(self.declare(hp))
+        # The resolved arguments replace the config's; its data still
+        # sizes the vocabularies the arguments leave open.
+        architecture = {**self.config["architecture"], "arguments": {}}
         model = registry.build_model(
-            {"architecture": {**self.config["architecture"], "arguments": {}}},
-            **arguments,
+            {**self.config, "architecture": architecture}, **arguments
         )
         model.compile(
             optimizer=make_optimizer(training, training["learning_rate"]),
@@ -214,6 +216,9 @@ class HyperModel(keras_tuner.HyperModel):
             f"{self.config['description'].rstrip()} Hyperparameters tuned "
             f"with `rnnzoo tune` from {self.config['name']}."
         )
+        # The data decides the vocabulary sizes (`data.vocabulary_size`).
+        for name in registry.VOCABULARY_ARGUMENTS:
+            arguments.pop(name, None)
         config["architecture"]["arguments"] = _plain(arguments)
         config["training"] = _plain(training)
         for key in ("weights", "default_tag"):

@@ -6,7 +6,6 @@ By default a fine-tuned model keeps the preset's vocabulary, and unknown
 words map to `[UNK]`; this is for when the user asks for more.
 """
 
-import numpy as np
 import tensorflow as tf
 
 from rnnzoo.data.vectorizers import Vectorizer
@@ -14,7 +13,8 @@ from rnnzoo.models.raw_inputs import require_preprocessor
 from rnnzoo.models.raw_inputs import text_batch
 from rnnzoo.preprocessors import TaggerPreprocessor
 from rnnzoo.preprocessors import TextClassifierPreprocessor
-from rnnzoo.zoo.registry import _arguments_of
+from rnnzoo.zoo.registry import model_arguments
+from rnnzoo.zoo.registry import transfer_weights
 
 
 def _new_words(preprocessor, texts) -> tuple[str, list[str]]:
@@ -59,24 +59,6 @@ def _extended_vectorizer(vectorizer, feature, words) -> Vectorizer:
     )
 
 
-def copy_overlapping_weights(source, target) -> None:
-    """Copies each weight of `source` into the same weight of `target`
-    (paired in order), over the slice their shapes share: a grown
-    embedding keeps its known rows, new rows stay as initialised."""
-    if len(source.weights) != len(target.weights):
-        raise ValueError(
-            f"The models differ in structure ({len(source.weights)} and "
-            f"{len(target.weights)} weights)"
-        )
-    for old, new in zip(source.weights, target.weights):
-        value = np.array(new.numpy())
-        overlap = tuple(
-            slice(0, min(a, b)) for a, b in zip(old.shape, new.shape)
-        )
-        value[overlap] = np.asarray(old.numpy())[overlap]
-        new.assign(value)
-
-
 def extend_vocabulary(model, texts):
     """A copy of `model` whose vocabulary also holds the words of `texts`.
 
@@ -103,8 +85,8 @@ def extend_vocabulary(model, texts):
     feature, words = _new_words(preprocessor, texts)
     vectorizer = _extended_vectorizer(preprocessor.vectorizer, feature, words)
     size = vectorizer.vocabulary_size(feature)
-    extended = type(model)(**{**_arguments_of(model), "vocab_size": size})
-    copy_overlapping_weights(model, extended)
+    extended = type(model)(**{**model_arguments(model), "vocab_size": size})
+    transfer_weights(model, extended, overlap=True)
     extended.preprocessor = type(preprocessor).from_config(
         preprocessor.get_config(), vectorizer
     )

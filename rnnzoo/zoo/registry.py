@@ -8,16 +8,24 @@ pretrained=True)` also loads the weights published under that tag.
 import difflib
 import fnmatch
 import importlib.resources
+import inspect
 import os
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from rnnzoo.models.text_input import TextModel
+from rnnzoo.tasks import get_task
 from rnnzoo.zoo import hub
 from rnnzoo.zoo import presets
 from rnnzoo.zoo.schema import load_config
 
 _CONFIGS_ENV = "RNNZOO_CONFIGS"
+# The architecture arguments that hold a vocabulary size. The data decides
+# them (`data.vocabulary_size`, then the adapted vectorizer), so a config
+# does not set them (`rnnzoo.zoo.schema` says so).
+VOCABULARY_ARGUMENTS = ("vocab_size", "target_vocab_size")
 
 
 def configs_dir() -> Path:
@@ -113,11 +121,16 @@ def model_info(name: str) -> dict:
     return get_config(name)
 
 
-def _model_class(class_name):
+def architecture_class(class_name: str) -> type:
+    """The class of `rnnzoo.models` a config's `architecture.class` names.
+
+    Raises:
+        ValueError: no such class; the message says what was expected.
+    """
     from rnnzoo import models
 
     model_class = getattr(models, class_name, None)
-    if model_class is None:
+    if not isinstance(model_class, type):
         raise ValueError(
             f"Unknown architecture class {class_name!r}; expected a class of "
             "rnnzoo.models"
@@ -125,11 +138,80 @@ def _model_class(class_name):
     return model_class
 
 
+def architecture_arguments(class_name: str) -> dict:
+    """The constructor arguments of an architecture of `rnnzoo.models`,
+    with their defaults (`inspect.Parameter.empty` where required).
+
+    A task decorated with `rnnzoo.models.task_backbone.takes_backbone`
+    lists the backbone arguments it takes flat (`cell`, `units`,
+    `vocab_size`, ...) among its own, so they are here too.
+
+    Example:
+
+    >>> "units" in architecture_arguments("SequenceClassifier")
+    True
+    """
+    init = architecture_class(class_name).__init__
+    parameters = inspect.signature(init).parameters
+    return {
+        name: parameter.default
+        for name, parameter in parameters.items()
+        if name != "self"
+        and parameter.kind
+        not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+    }
+
+
+def vocabulary_arguments(config: dict) -> dict:
+    """The vocabulary sizes the architecture of `config` takes from its
+    `data.vocabulary_size`: `{"vocab_size": ...}`, and
+    `"target_vocab_size"` for a model whose targets have a vocabulary of
+    their own (`Seq2Seq`).
+
+    One number sizes every vocabulary; a mapping sizes each feature, the
+    task's input feature giving `vocab_size` (its target feature for a
+    task whose model reads only its targets, as a captioner) and its target
+    feature `target_vocab_size`. Training replaces these with the sizes of
+    the adapted vectorizer; they size a model built from the config alone.
+    """
+    data = config.get("data") or {}
+    size = data.get("vocabulary_size")
+    if size is None:
+        return {}
+    accepted = architecture_arguments(config["architecture"]["class"])
+    names = [name for name in VOCABULARY_ARGUMENTS if name in accepted]
+    if not isinstance(size, dict):
+        return dict.fromkeys(names, size)
+    preprocessing = data.get("preprocessing") or {}
+    inputs, targets = get_task(config["task"]).features
+    inputs = preprocessing.get("inputs") or inputs
+    targets = preprocessing.get("targets") or targets
+    if "target_vocab_size" in names:
+        sizes = {
+            "vocab_size": size.get(inputs),
+            "target_vocab_size": size.get(targets),
+        }
+    else:
+        # The one vocabulary: the inputs' (a tagger's words), else the
+        # targets' (a captioner's), else the only one given.
+        only = next(iter(size.values())) if len(size) == 1 else None
+        sizes = {"vocab_size": size.get(inputs) or size.get(targets) or only}
+    return {name: value for name, value in sizes.items() if value is not None}
+
+
 def build_model(config: dict, **overrides):
-    """Builds the architecture a config describes, with `overrides`."""
+    """Builds the architecture a config describes, with `overrides`.
+
+    The vocabulary sizes come from `data.vocabulary_size`
+    (`vocabulary_arguments`) unless `overrides` give them.
+    """
     architecture = config["architecture"]
-    arguments = {**architecture["arguments"], **overrides}
-    return _model_class(architecture["class"])(**arguments)
+    arguments = {
+        **vocabulary_arguments(config),
+        **architecture["arguments"],
+        **overrides,
+    }
+    return architecture_class(architecture["class"])(**arguments)
 
 
 def fetch_weights(name: str) -> Path:
@@ -226,9 +308,9 @@ def _with_overrides(pretrained_model, overrides):
     """The same architecture with `overrides`, the pretrained weights kept
     wherever their shapes still fit."""
     model = type(pretrained_model)(
-        **{**_arguments_of(pretrained_model), **overrides}
+        **{**model_arguments(pretrained_model), **overrides}
     )
-    fresh = transfer_matching_weights(pretrained_model, model)
+    fresh = transfer_weights(pretrained_model, model)
     if fresh:
         arguments = ", ".join(
             f"{key}={value!r}" for key, value in overrides.items()
@@ -248,27 +330,38 @@ def _with_overrides(pretrained_model, overrides):
     return model
 
 
-def _arguments_of(model):
+def model_arguments(model) -> dict:
+    """The constructor arguments of a built zoo model: its `get_config()`
+    without the arguments every Keras model takes (`name`, `trainable`,
+    `dtype`), so that `type(model)(**model_arguments(model))` builds the
+    same architecture afresh."""
     config = dict(model.get_config())
     for key in ("name", "trainable", "dtype"):
         config.pop(key, None)
     return config
 
 
-def transfer_matching_weights(source, target) -> list[str]:
-    """Copies the weights of `source` into `target` where the shapes match.
+def transfer_weights(source, target, overlap: bool = False) -> list[str]:
+    """Copies the weights of `source` into `target`.
 
     Both must be the same architecture, built with arguments that change
-    only weight shapes (e.g. `num_classes`): weights are paired in order, so
-    auto-numbered layer names do not matter. Used to keep a pretrained body
-    under a new head.
+    only weight shapes (e.g. `num_classes` or `vocab_size`): weights are
+    paired in order, so auto-numbered layer names do not matter. A weight
+    whose shape matches is copied whole. One whose shape differs stays as
+    initialised, or with `overlap=True` gets the slice the two shapes
+    share (a grown embedding keeps the rows of its known words).
+
+    Used to keep a pretrained body under a new head (`create_model` with
+    overrides) and to grow a vocabulary (`rnnzoo.zoo.fine_tuning`).
 
     Returns:
-        The paths of the target's weights left as initialised.
+        The paths of the target's weights whose shape differs: left as
+        initialised, or, with `overlap=True`, initialised outside the
+        copied slice.
     """
     if len(source.weights) != len(target.weights):
         raise ValueError(
-            "These overrides change the model's structure "
+            "The new model differs in structure from the pretrained one "
             f"({len(source.weights)} pretrained weights, "
             f"{len(target.weights)} in the new model), so the pretrained "
             "weights cannot be kept; use pretrained=False."
@@ -277,6 +370,13 @@ def transfer_matching_weights(source, target) -> list[str]:
     for old, new in zip(source.weights, target.weights):
         if tuple(old.shape) == tuple(new.shape):
             new.assign(old.value)
-        else:
-            fresh.append(new.path)
+            continue
+        fresh.append(new.path)
+        if overlap:
+            value = np.array(new.numpy())
+            shared = tuple(
+                slice(0, min(a, b)) for a, b in zip(old.shape, new.shape)
+            )
+            value[shared] = np.asarray(old.numpy())[shared]
+            new.assign(value)
     return fresh

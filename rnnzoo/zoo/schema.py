@@ -4,7 +4,10 @@ A zoo config is one YAML file in `zoo_configs/`, the single source of truth
 for one zoo model. `load_config(path)` reads it and checks it against
 `CONFIG_SCHEMA`: an unknown key, a value of the wrong type or a missing field
 raises a `ConfigError` that names the file and the key path, e.g.
-`zoo_configs/x.yaml: training.learning_rate: expected a number, got 'fast'`.
+`zoo_configs/x.yaml: training.learning_rate: expected a number, got 'fast'`;
+so does an architecture argument that the architecture's class does not
+take, or a vocabulary size given twice (`architecture.arguments.vocab_size`
+beside `data.vocabulary_size`).
 """
 
 import numbers
@@ -12,7 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from rnnzoo.data.registry import TASKS
+from rnnzoo.decoding.strategies import STRATEGY_OPTIONS
+from rnnzoo.decoding.strategies import decoding_options
+from rnnzoo.tasks import task_names
 
 
 class ConfigError(ValueError):
@@ -73,10 +78,38 @@ SHA256 = Scalar(
     ),
 )
 
-# What a config's model does: one of `rnnzoo.data.TASKS`.
+# What a config's model does: a registered task (`rnnzoo.tasks`).
 TASK = Scalar(
-    f"a task name, one of: {', '.join(TASKS)}",
-    lambda v: isinstance(v, str) and v in TASKS,
+    f"a task name, one of: {', '.join(task_names())}",
+    lambda v: isinstance(v, str) and v in task_names(),
+)
+
+
+def _is_decoding(value) -> bool:
+    if not isinstance(value, dict):
+        return False
+    options = dict(value)
+    strategy = options.pop("strategy", None)
+    if strategy not in STRATEGY_OPTIONS:
+        return False
+    if not set(options) <= set(STRATEGY_OPTIONS[strategy]):
+        return False
+    try:
+        decoding_options(strategy, **options)
+    except ValueError:
+        return False
+    return True
+
+
+# A model's default decoding: a strategy of `rnnzoo.decoding` and the
+# options it takes, with valid values.
+DECODING = Scalar(
+    "a mapping of `strategy` and its options: "
+    + "; ".join(
+        f"{strategy}: {', '.join(options) or 'no options'}"
+        for strategy, options in STRATEGY_OPTIONS.items()
+    ),
+    _is_decoding,
 )
 
 # A learning-rate schedule: a name (`rnnzoo.training.recipe`) or a
@@ -127,6 +160,10 @@ WEIGHTS_ENTRY = Mapping(
         "metrics": Mapping(values=NUMBER),
         "license": STRING,
         "paper": STRING,
+        # The run's notes: how it was chosen and trained (what was tried
+        # on validation, early stopping, the machine). The config's own
+        # `description` says what the model is; the results page shows
+        # these.
         "description": STRING,
         "training_time_minutes": NUMBER,
         # What the results table shows beside the metrics, so that it is
@@ -176,15 +213,7 @@ CONFIG_SCHEMA = Mapping(
         ),
         # The model's default decoding: what its text calls use unless
         # told otherwise, and what its generation metrics are measured with.
-        "decoding": Mapping(
-            {
-                "strategy": STRING,
-                "beam_width": INTEGER,
-                "length_penalty": NUMBER,
-                "temperature": NUMBER,
-                "top_k": INTEGER,
-            }
-        ),
+        "decoding": DECODING,
         "search_space": Mapping(values=HYPERPARAMETER),
         "weights": ListOf(WEIGHTS_ENTRY),
         "default_tag": STRING,
@@ -256,11 +285,53 @@ def check(value, spec, path, errors):
                 )
 
 
+def argument_errors(config) -> list[tuple[str, str]]:
+    """`(key_path, message)` for every problem of `architecture.arguments`.
+
+    Every key must be an argument of `architecture.class` (the backbone
+    arguments a task takes flat included), and a config whose
+    `data.vocabulary_size` decides the vocabulary sizes must not repeat
+    them as `vocab_size` or `target_vocab_size`: one number, one name.
+    """
+    # Imported here: the registry reads its configs through this module.
+    from rnnzoo.zoo import registry
+
+    architecture = config["architecture"]
+    try:
+        accepted = registry.architecture_arguments(architecture["class"])
+    except ValueError as error:
+        return [("architecture.class", str(error))]
+    errors = []
+    for key in architecture["arguments"]:
+        where = f"architecture.arguments.{key}"
+        if key not in accepted:
+            errors.append(
+                (
+                    where,
+                    f"not an argument of {architecture['class']}; expected "
+                    f"one of: {', '.join(sorted(accepted))}",
+                )
+            )
+        elif (
+            key in registry.VOCABULARY_ARGUMENTS
+            and config["data"].get("vocabulary_size") is not None
+        ):
+            errors.append(
+                (
+                    where,
+                    "the data decides the vocabulary size: keep "
+                    f"data.vocabulary_size and remove {where}",
+                )
+            )
+    return errors
+
+
 def validate_config(config, source="<config>"):
     """Raises `ConfigError` unless `config` follows `CONFIG_SCHEMA`.
 
     Beyond the types, checks what ties the fields together: weight tags are
-    unique and `default_tag` names one of them.
+    unique and `default_tag` names one of them, and the architecture's
+    arguments are its class's (`argument_errors`).
     """
     errors = []
     check(config, CONFIG_SCHEMA, [], errors)
@@ -277,6 +348,7 @@ def validate_config(config, source="<config>"):
             errors.append(
                 ("name", f"must not contain '.', got {config['name']!r}")
             )
+        errors += argument_errors(config)
     if errors:
         raise ConfigError(
             "\n".join(

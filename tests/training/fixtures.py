@@ -43,7 +43,6 @@ def classifier_config(name="tiny_sentiment", **training) -> dict:
                 "num_classes": 1,
                 "cell": "gru",
                 "units": 8,
-                "vocab_size": 100,
                 "embedding_dim": 8,
                 "mask_zero": True,
             },

@@ -59,7 +59,6 @@ TINY_SENTIMENT = {
             "num_classes": 1,
             "cell": "gru",
             "units": 4,
-            "vocab_size": 1000,
             "embedding_dim": 4,
         },
     },

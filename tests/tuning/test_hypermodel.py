@@ -11,6 +11,7 @@ from rnnzoo.tuning import HyperModel
 from rnnzoo.tuning.space import CELL_OPTION
 from rnnzoo.tuning.space import TRAINING
 from rnnzoo.zoo import load_config
+from rnnzoo.zoo import registry
 from tests.tuning.conftest import TINY_SKIP
 
 
@@ -38,8 +39,8 @@ def small_overrides(config):
     stay tuned."""
     arguments = config["architecture"]["arguments"]
     overrides = {}
-    if "vocab_size" in arguments:
-        overrides["vocab_size"] = 50
+    for name in registry.vocabulary_arguments(config):
+        overrides[name] = 50
     if (
         "embedding_dim" in arguments
         and "embedding_dim" not in (config["search_space"])

@@ -3,7 +3,8 @@ import copy
 import pytest
 import yaml
 
-from rnnzoo.data import TASKS
+from rnnzoo.tasks import task_names
+from rnnzoo.zoo import registry
 from rnnzoo.zoo.schema import ConfigError
 from rnnzoo.zoo.schema import load_config
 
@@ -13,9 +14,9 @@ VALID = {
     "description": "A tiny model.",
     "architecture": {
         "class": "SequenceClassifier",
-        "arguments": {"num_classes": 2, "vocab_size": 50},
+        "arguments": {"num_classes": 2, "units": 8},
     },
-    "data": {"dataset": "sst2", "sequence_length": 20},
+    "data": {"dataset": "sst2", "vocabulary_size": 50, "sequence_length": 20},
     "training": {
         "optimizer": "adam",
         "learning_rate": 0.001,
@@ -144,4 +145,113 @@ def test_an_unknown_task_is_named_with_the_known_ones(tmp_path):
     message = str(error.value)
     assert message.startswith(f"{path}: task: ")
     assert message.endswith("got 'image_captioning'")
-    assert all(task in message for task in TASKS)
+    assert all(task in message for task in task_names())
+
+
+@pytest.mark.parametrize(
+    "decoding, accepted",
+    [
+        ({"strategy": "beam", "beam_width": 5}, True),
+        ({"strategy": "sample", "temperature": 0.8, "top_k": 10}, True),
+        ({"strategy": "greedy"}, True),
+        ({"strategy": "beam", "temperature": 0.8}, False),  # not beam's
+        ({"strategy": "beam", "beam_width": 0}, False),
+        ({"strategy": "nucleus"}, False),
+        ({"beam_width": 5}, False),
+    ],
+)
+def test_decoding_takes_a_strategy_and_its_own_options(
+    tmp_path, decoding, accepted
+):
+    config = copy.deepcopy(VALID)
+    config["decoding"] = decoding
+    if accepted:
+        load_config(write(tmp_path, config))
+        return
+    path, message = refusal(tmp_path, config)
+    assert message.startswith(f"{path}: decoding: ")
+    assert "beam: beam_width, length_penalty, return_all_beams" in message
+
+
+def refusal(tmp_path, config) -> tuple:
+    """`(path, message)` of the `ConfigError` that loading `config` raises."""
+    path = write(tmp_path, config)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    return path, str(error.value)
+
+
+def test_a_misspelt_argument_is_named_with_the_accepted_ones(tmp_path):
+    config = copy.deepcopy(VALID)
+    config["architecture"]["arguments"]["unts"] = 8
+    path, message = refusal(tmp_path, config)
+    assert message.startswith(
+        f"{path}: architecture.arguments.unts: not an argument of "
+        "SequenceClassifier; expected one of: "
+    )
+    accepted = message.split("expected one of: ")[1].split(", ")
+    # The task's own arguments and the backbone's, taken flat.
+    assert {"num_classes", "pooling", "units", "cell", "vocab_size"} <= set(
+        accepted
+    )
+
+
+def test_backbone_arguments_taken_flat_are_accepted(tmp_path):
+    config = copy.deepcopy(VALID)
+    config["architecture"]["arguments"].update(
+        cell="gru", bidirectional=True, embedding_dim=8, residual=True
+    )
+    assert load_config(write(tmp_path, config)) == config
+
+
+def test_a_backbone_argument_the_task_does_not_take_is_refused(tmp_path):
+    # Word dropout is a tagger's; a classifier does not pass it on.
+    config = copy.deepcopy(VALID)
+    config["architecture"]["arguments"]["word_dropout"] = 0.1
+    with pytest.raises(ConfigError, match="arguments.word_dropout: not an"):
+        load_config(write(tmp_path, config))
+
+
+def test_an_unknown_architecture_class_is_named(tmp_path):
+    config = copy.deepcopy(VALID)
+    config["architecture"]["class"] = "Classifier"
+    path, message = refusal(tmp_path, config)
+    assert message == (
+        f"{path}: architecture.class: Unknown architecture class "
+        "'Classifier'; expected a class of rnnzoo.models"
+    )
+
+
+@pytest.mark.parametrize("argument", ["vocab_size", "target_vocab_size"])
+def test_a_vocabulary_size_the_data_decides_is_given_once(tmp_path, argument):
+    config = copy.deepcopy(VALID)
+    config["architecture"]["class"] = "Seq2Seq"
+    config["architecture"]["arguments"] = {"units": 8, argument: 50}
+    path, message = refusal(tmp_path, config)
+    assert message == (
+        f"{path}: architecture.arguments.{argument}: the data decides the "
+        "vocabulary size: keep data.vocabulary_size and remove "
+        f"architecture.arguments.{argument}"
+    )
+
+
+def test_every_argument_problem_is_reported_at_once(tmp_path):
+    config = copy.deepcopy(VALID)
+    config["architecture"]["arguments"].update(vocab_size=50, unts=8)
+    lines = refusal(tmp_path, config)[1].splitlines()
+    assert sorted(line.split(": ")[1] for line in lines) == [
+        "architecture.arguments.unts",
+        "architecture.arguments.vocab_size",
+    ]
+
+
+SHIPPED = sorted(registry.configs_dir().glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_every_shipped_config_passes_the_schema(path):
+    config = load_config(path)
+    # One name for a vocabulary size: the data's.
+    assert not set(config["architecture"]["arguments"]) & set(
+        registry.VOCABULARY_ARGUMENTS
+    )

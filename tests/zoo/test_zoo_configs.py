@@ -37,14 +37,23 @@ def test_every_zoo_model_builds_and_runs(name):
     # config's own.
     overrides = {"units": 8}
     config = rnnzoo.model_info(name)
-    if "vocab_size" in config["architecture"]["arguments"]:
-        overrides["vocab_size"] = 50
+    overrides.update(dict.fromkeys(registry.vocabulary_arguments(config), 50))
     model = rnnzoo.create_model(name, **overrides)
     inputs = sample_inputs(model)
     outputs = model.predict(inputs, verbose=0)
     first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
     assert np.all(np.isfinite(first))
     assert first.shape[0] == batch_size_of(inputs)
+
+
+def test_a_fresh_model_takes_its_vocabulary_sizes_from_the_data():
+    config = rnnzoo.model_info("translator_bahdanau")
+    assert config["data"]["vocabulary_size"] == {"en": 6000, "de": 7000}
+    model = registry.build_model(config, units=4, embedding_dim=4)
+    assert (model.vocab_size, model.target_vocab_size) == (6000, 7000)
+    # Overrides win, as in training, where the adapted vectorizer decides.
+    model = registry.build_model(config, units=4, vocab_size=30)
+    assert (model.vocab_size, model.target_vocab_size) == (30, 7000)
 
 
 def test_list_models_wildcards_and_pretrained():
