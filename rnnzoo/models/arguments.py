@@ -1,6 +1,8 @@
 """The checks of a recurrent stack's cell arguments, shared by the
 architectures (the generic checks are `rnnzoo.validation`)."""
 
+import inspect
+
 from rnnzoo.layers.registry import cell_names
 
 # Arguments of a recurrent layer that `RecurrentStack` sets itself, so they
@@ -39,3 +41,26 @@ def check_cell_arguments(cell, cell_kwargs) -> dict:
             f"got cell_kwargs={cell_kwargs!r}"
         )
     return dict(cell_kwargs)
+
+
+def arguments_for(function, values: dict, exclude=()) -> dict:
+    """The entries of `values` that `function` takes by name, but those in
+    `exclude`: a group of arguments is declared once, by the signature of
+    the function that uses it, and never listed again by hand.
+
+    Example:
+
+    >>> def stack(cell, units, dropout=0.0):
+    ...     pass
+    >>> arguments_for(stack, {"cell": "gru", "units": 4, "vocab_size": 9})
+    {'cell': 'gru', 'units': 4}
+    """
+    parameters = inspect.signature(function).parameters.values()
+    return {
+        parameter.name: values[parameter.name]
+        for parameter in parameters
+        if parameter.name in values
+        and parameter.name not in exclude
+        and parameter.kind
+        not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+    }

@@ -3,10 +3,12 @@ the recurrent stack over it, every argument of both declared here once."""
 
 import keras
 
+from rnnzoo.models.arguments import arguments_for
 from rnnzoo.models.arguments import check_cell_arguments
 from rnnzoo.models.base import ArgumentsConfig
 from rnnzoo.models.characters import check_character_arguments
 from rnnzoo.models.characters import word_and_character_input
+from rnnzoo.models.encoder import RecurrentStack
 from rnnzoo.models.encoder import stack_recurrent_layers
 from rnnzoo.models.inputs import check_sequence_input_arguments
 from rnnzoo.models.inputs import sequence_input
@@ -160,30 +162,14 @@ class RecurrentBackbone(ArgumentsConfig, keras.Model):
         return_first_layer: bool = False,
         **kwargs,
     ):
-        stack_arguments = dict(
-            cell=cell,
-            units=units,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            residual=residual,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
+        # Each group is the arguments its user declares in its signature.
+        given = dict(locals())
+        stack_arguments = arguments_for(
+            RecurrentStack, given, exclude=("cell_kwargs",)
         )
-        input_arguments = dict(
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            mask_zero=mask_zero,
-            input_dim=input_dim,
-            mask_value=mask_value,
-            sequence_length=sequence_length,
-        )
-        character_arguments = dict(
-            character_vocab_size=character_vocab_size,
-            character_embedding_dim=character_embedding_dim,
-            character_filters=character_filters,
-            character_kernel_size=character_kernel_size,
-            max_word_length=max_word_length,
-            word_dropout=word_dropout,
+        input_arguments = arguments_for(check_sequence_input_arguments, given)
+        character_arguments = arguments_for(
+            check_character_arguments, given, exclude=("vocab_size",)
         )
         stack_cell_kwargs = check_cell_arguments(cell, cell_kwargs)
         check_positive_int("units", units)
