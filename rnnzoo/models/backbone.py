@@ -233,6 +233,20 @@ class RecurrentBackbone(ArgumentsConfig, keras.Model):
             first[0] if first else sequence if num_layers == 1 else None
         )
 
+    def arguments_for(self, function, exclude=()) -> dict:
+        """This backbone's arguments that `function` takes by name (e.g.
+        a decoder whose stack mirrors the backbone's), but `exclude`.
+
+        Example:
+
+        >>> backbone = RecurrentBackbone(cell="gru", units=8, vocab_size=20)
+        >>> def decoder(units, cell="lstm", attention=None):
+        ...     pass
+        >>> backbone.arguments_for(decoder)
+        {'units': 8, 'cell': 'gru'}
+        """
+        return arguments_for(function, self._arguments, exclude)
+
     @property
     def output_dim(self) -> int:
         """Width of the output sequence, `units * directions`."""

@@ -140,20 +140,18 @@ class Seq2Seq(EncoderDecoderModel):
 
         # === Functional model ===
         encoder = SequenceEncoder(backbone, name="encoder")
+        # The decoder's stack mirrors the backbone's (cell, units, layers,
+        # dropout, ...).
         decoder = TokenDecoder(
             target_vocab_size,
-            backbone.units,
-            cell=backbone.cell,
-            num_layers=backbone.num_layers,
             attention=attention,
             attention_units=attention_units,
             attention_kwargs=attention_kwargs,
             embedding_dim=target_embedding_dim or backbone.embedding_dim,
-            residual=backbone.residual,
-            dropout=backbone.dropout,
-            recurrent_dropout=backbone.recurrent_dropout,
-            cell_kwargs=backbone.cell_kwargs,
             name="decoder",
+            **backbone.arguments_for(
+                TokenDecoder, exclude=("vocab_size", "embedding_dim")
+            ),
         )
         if backbone.vocab_size is not None:
             source = keras.Input(shape=(None,), dtype="int32", name="source")
