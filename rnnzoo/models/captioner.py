@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from rnnzoo.models.arguments import arguments_for
 from rnnzoo.models.decoder import ATTENTIONS
 from rnnzoo.models.decoder import TokenDecoder
 from rnnzoo.models.generated_tokens import check_special_tokens
@@ -135,6 +136,7 @@ class ImageCaptioner(EncoderDecoderModel):
         separator: str = " ",
         **kwargs,
     ):
+        given = dict(locals())
         if bidirectional:
             raise ValueError(
                 "A caption is generated left to right, so the decoder cannot "
@@ -174,19 +176,9 @@ class ImageCaptioner(EncoderDecoderModel):
         check_special_tokens(start_token, end_token, vocab_size)
 
         # === Functional model ===
+        # The captioner's recurrent arguments are the decoder's.
         decoder = TokenDecoder(
-            vocab_size,
-            units,
-            cell=cell,
-            num_layers=num_layers,
-            attention=attention,
-            attention_units=attention_units,
-            attention_kwargs=attention_kwargs,
-            embedding_dim=embedding_dim,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            cell_kwargs=cell_kwargs,
-            name="decoder",
+            name="decoder", **arguments_for(TokenDecoder, given)
         )
         encoder = ImageEncoder(
             decoder.state_sizes,
