@@ -5,6 +5,7 @@ import keras
 from keras import ops
 
 from rnnzoo.layers.registry import get_recurrent_layer
+from rnnzoo.models.arguments import arguments_for
 from rnnzoo.models.arguments import check_cell_arguments
 from rnnzoo.validation import check_positive_int
 from rnnzoo.validation import check_rate
@@ -301,14 +302,9 @@ def stack_recurrent_layers(
     >>> sequence.shape
     (None, None, 4)
     """
-    stack_arguments = dict(
-        cell=cell,
-        units=units,
-        bidirectional=bidirectional,
-        residual=residual,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        cell_kwargs=cell_kwargs,
+    # Every argument but the layer count, which differs per stack.
+    stack_arguments = arguments_for(
+        RecurrentStack, locals(), exclude=("num_layers",)
     )
     if not return_first_layer:
         stack = RecurrentStack(
