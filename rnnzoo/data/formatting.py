@@ -13,6 +13,7 @@ import tensorflow as tf
 from rnnzoo.data import registry
 from rnnzoo.data.vectorizers import END_TOKEN
 from rnnzoo.data.vectorizers import START_TOKEN
+from rnnzoo.data.vectorizers import text_vectorization
 from rnnzoo.tasks.registry import get_task
 
 # The standardization of datasets whose text is already tokenized.
@@ -52,6 +53,14 @@ def feature_size(vocabulary_size, feature):
     if isinstance(vocabulary_size, Mapping):
         return vocabulary_size.get(feature)
     return vocabulary_size
+
+
+def text_ids(vocabulary_size, feature, standardize=None):
+    """The `text_vectorization` of one text feature: its size from
+    `vocabulary_size` (`feature_size`), `standardize` when given, else the
+    default standardization."""
+    text = {} if standardize is None else {"standardize": standardize}
+    return text_vectorization(feature_size(vocabulary_size, feature), **text)
 
 
 def character_ids(vectorizer, tokens, max_word_length: int):

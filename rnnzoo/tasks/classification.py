@@ -6,10 +6,9 @@ import tensorflow as tf
 
 from rnnzoo.data import registry
 from rnnzoo.data.formatting import as_float
-from rnnzoo.data.formatting import feature_size
+from rnnzoo.data.formatting import text_ids
 from rnnzoo.data.formatting import truncate
 from rnnzoo.data.vectorizers import Vectorizer
-from rnnzoo.data.vectorizers import text_vectorization
 from rnnzoo.tasks.registry import TaskShape
 from rnnzoo.tasks.registry import register_task
 
@@ -41,9 +40,9 @@ class TextClassification(TaskShape):
         self, inputs, targets, vocabulary_size=None, standardize=None, **options
     ):
         self.reject_options(options)
-        text = {} if standardize is None else {"standardize": standardize}
-        size = feature_size(vocabulary_size, inputs)
-        return Vectorizer({inputs: text_vectorization(size, **text)})
+        return Vectorizer(
+            {inputs: text_ids(vocabulary_size, inputs, standardize)}
+        )
 
     def formatter(
         self, vectorizer, inputs, targets, max_length, max_word_length=None

@@ -5,14 +5,13 @@ import numpy as np
 import tensorflow as tf
 
 from rnnzoo.data import registry
-from rnnzoo.data.formatting import feature_size
 from rnnzoo.data.formatting import markers
+from rnnzoo.data.formatting import text_ids
 from rnnzoo.data.formatting import truncate
 from rnnzoo.data.formatting import with_markers
 from rnnzoo.data.vectorizers import END_TOKEN
 from rnnzoo.data.vectorizers import START_TOKEN
 from rnnzoo.data.vectorizers import Vectorizer
-from rnnzoo.data.vectorizers import text_vectorization
 from rnnzoo.tasks.metrics import corpus_bleu
 from rnnzoo.tasks.metrics import exact_match
 from rnnzoo.tasks.metrics import token_compile_arguments
@@ -44,11 +43,6 @@ class _Generation(TaskShape):
     `[end]` markers, token metrics, BLEU of generated targets."""
 
     generates = True
-
-    def _target_vectorization(self, vocabulary_size, targets, text):
-        return text_vectorization(
-            feature_size(vocabulary_size, targets), **text
-        )
 
     def data_arguments(self, task_data, config, replicas=1):
         vectorizer = task_data.vectorizer
@@ -128,15 +122,10 @@ class Translation(_Generation):
         self, inputs, targets, vocabulary_size=None, standardize=None, **options
     ):
         self.reject_options(options)
-        text = {} if standardize is None else {"standardize": standardize}
         return Vectorizer(
             {
-                inputs: text_vectorization(
-                    feature_size(vocabulary_size, inputs), **text
-                ),
-                targets: self._target_vectorization(
-                    vocabulary_size, targets, text
-                ),
+                inputs: text_ids(vocabulary_size, inputs, standardize),
+                targets: text_ids(vocabulary_size, targets, standardize),
             },
             reserved_tokens={targets: [START_TOKEN, END_TOKEN]},
         )
@@ -191,13 +180,8 @@ class Captioning(_Generation):
         self, inputs, targets, vocabulary_size=None, standardize=None, **options
     ):
         self.reject_options(options)
-        text = {} if standardize is None else {"standardize": standardize}
         return Vectorizer(
-            {
-                targets: self._target_vectorization(
-                    vocabulary_size, targets, text
-                )
-            },
+            {targets: text_ids(vocabulary_size, targets, standardize)},
             reserved_tokens={targets: [START_TOKEN, END_TOKEN]},
         )
 

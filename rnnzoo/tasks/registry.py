@@ -150,8 +150,7 @@ class TaskShape:
         the lengths; `static=True` (TPUs) drops partial batches.
         """
         data = config["data"]
-        options = dict(data.get("preprocessing") or {})
-        options.pop("load_options", None)
+        options = self.preprocessing_options(config)
         if data.get("buckets"):
             options.setdefault("buckets", list(data["buckets"]))
         if data.get("sequence_length"):
@@ -160,6 +159,14 @@ class TaskShape:
             options.setdefault("seed", seed)
         if static:
             options["drop_remainder"] = True
+        return options
+
+    @staticmethod
+    def preprocessing_options(config: dict) -> dict:
+        """A copy of `data.preprocessing`, less `load_options` (which are
+        `rnnzoo.data.load`'s, not the pipeline's)."""
+        options = dict(config["data"].get("preprocessing") or {})
+        options.pop("load_options", None)
         return options
 
     def data_arguments(self, task_data, config: dict, replicas: int = 1):

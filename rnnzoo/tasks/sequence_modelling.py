@@ -59,8 +59,7 @@ class LanguageModelling(TaskShape):
         `data.sequence_length`, default `DEFAULT_BPTT`); the last, shorter
         window is dropped. Streams are not shuffled: no seed."""
         data = config["data"]
-        options = dict(data.get("preprocessing") or {})
-        options.pop("load_options", None)
+        options = self.preprocessing_options(config)
         options.setdefault("bptt", data.get("sequence_length") or DEFAULT_BPTT)
         options["drop_remainder"] = True
         return options
