@@ -103,7 +103,7 @@ def _add_predict_parser(commands):
     predict.set_defaults(run=_predict)
 
 
-def _assignments(pairs):
+def parse_assignments(pairs):
     """`["units=8", "cell=gru"]` to `{"units": 8, "cell": "gru"}` (values
     read as YAML)."""
     import yaml
@@ -120,7 +120,7 @@ def _assignments(pairs):
 def _train(args):
     from rnnzoo.training import train
 
-    overrides = _assignments(args.set)
+    overrides = parse_assignments(args.set)
     for key in ("epochs", "batch_size", "learning_rate", "clipnorm"):
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
@@ -232,57 +232,22 @@ def _add_train_parser(commands):
 
 
 def _tune(args):
-    from rnnzoo.tuning import run_search
+    from rnnzoo.tuning import command
 
-    result = run_search(
-        args.config,
-        tuner=args.tuner,
-        max_trials=args.max_trials,
-        epochs=args.epochs,
-        data_dir=args.data_dir,
-        output_dir=args.output,
-        objective=args.objective,
-        seed=args.seed,
-        overwrite=args.overwrite,
-        verbose=0 if args.quiet else 1,
-        **_assignments(args.set),
-    )
-    print(result.table)
-    print(f"best preset: {result.preset_dir}")
-    print(f"best config: {result.config_path}")
+    return command.run(args)
 
 
 def _add_tune_parser(commands):
-    tune = commands.add_parser(
-        "tune", help="search a zoo model's hyperparameters with KerasTuner"
+    from rnnzoo.tuning import command
+
+    parser = commands.add_parser(
+        "tune",
+        help="search a zoo model's hyperparameters with KerasTuner (on one "
+        "machine or spread over several)",
+        description=command.DESCRIPTION,
     )
-    tune.add_argument("config", help="zoo model name or config YAML path")
-    tune.add_argument(
-        "--tuner", default="random", choices=("random", "bayesian", "hyperband")
-    )
-    tune.add_argument("--max-trials", type=int, default=10)
-    tune.add_argument(
-        "--epochs", type=int, help="per trial (default the config's)"
-    )
-    tune.add_argument("--data-dir", help="folder of the dataset's files")
-    tune.add_argument(
-        "--output", help="search folder (default tuning/NAME); resumes"
-    )
-    tune.add_argument(
-        "--objective", default="val_loss", help="metric, or METRIC:min|max"
-    )
-    tune.add_argument("--seed", type=int, default=0)
-    tune.add_argument(
-        "--overwrite", action="store_true", help="start the search afresh"
-    )
-    tune.add_argument(
-        "--set",
-        action="append",
-        metavar="KEY=VALUE",
-        help="fix a value instead of tuning it, e.g. --set cell=gru",
-    )
-    tune.add_argument("--quiet", action="store_true", help="no progress bar")
-    tune.set_defaults(run=_tune)
+    command.add_arguments(parser)
+    parser.set_defaults(run=_tune)
 
 
 def _benchmark_runner():

@@ -10,29 +10,29 @@ preset/                 the best model (rnnzoo.training.export's preset)
 ```
 """
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
 import keras
 import keras_tuner
-import yaml
 
-from rnnzoo.tasks import get_task
 from rnnzoo.training import config_data
-from rnnzoo.training import export
 from rnnzoo.training.trainer import resolve_config
+from rnnzoo.tuning import chief
 from rnnzoo.tuning import data as search_data_module
+from rnnzoo.tuning import distributed
+from rnnzoo.tuning import worker
 from rnnzoo.tuning.hypermodel import HyperModel
-from rnnzoo.zoo import registry
-from rnnzoo.zoo.schema import load_config
+from rnnzoo.tuning.results import active_values
+from rnnzoo.tuning.results import best_trials_table
+from rnnzoo.tuning.results import export_best
 
 TUNERS = {
     "random": keras_tuner.RandomSearch,
     "bayesian": keras_tuner.BayesianOptimization,
     "hyperband": keras_tuner.Hyperband,
 }
-# KerasTuner's own bookkeeping values in a Hyperband trial.
-_TUNER_PREFIX = "tuner/"
 
 
 def make_objective(objective: str):
@@ -60,6 +60,7 @@ def make_tuner(
     seed: int | None = None,
     overwrite: bool = False,
     distribution_strategy=None,
+    role: distributed.SearchRole | None = None,
     **kwargs,
 ) -> keras_tuner.Tuner:
     """Creates a KerasTuner tuner by name.
@@ -81,6 +82,10 @@ def make_tuner(
         overwrite: Start afresh instead of resuming the project.
         distribution_strategy: A `tf.distribute.Strategy` each trial
             builds and trains under.
+        role: The process's part in a distributed search (a worker gets
+            the tuner class with a heartbeat, see
+            `rnnzoo.tuning.distributed`); build the tuner inside
+            `distributed.role_environment(role)`.
         **kwargs: Further arguments of the tuner class.
 
     Example:
@@ -102,135 +107,22 @@ def make_tuner(
         distribution_strategy=distribution_strategy,
         **kwargs,
     )
+    tuner_class = TUNERS[kind]
+    if role is not None and not role.is_chief:
+        tuner_class = worker.worker_tuner_class(tuner_class)
     if kind == "hyperband":
-        tuner = keras_tuner.Hyperband(
-            hypermodel, max_epochs=max_epochs, **common
-        )
+        tuner = tuner_class(hypermodel, max_epochs=max_epochs, **common)
         tuner.oracle.max_trials = max_trials
         return tuner
-    return TUNERS[kind](hypermodel, max_trials=max_trials, **common)
-
-
-def _score(trial):
-    return "-" if trial.score is None else f"{trial.score:.4g}"
-
-
-def _table_entry(value):
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def best_trials_table(tuner: keras_tuner.Tuner, num_trials: int = 5) -> str:
-    """The best trials as a Markdown table: rank, trial id, score, and one
-    column per hyperparameter (`-` where a trial leaves it inactive)."""
-    trials = tuner.oracle.get_best_trials(num_trials)
-    names = [
-        item.name
-        for item in tuner.oracle.get_space().space
-        if not item.name.startswith(_TUNER_PREFIX)
-    ]
-    names = list(dict.fromkeys(names))
-    objective = tuner.oracle.objective
-    header = ["rank", "trial", getattr(objective, "name", str(objective))]
-    rows = [header + names, ["---"] * (len(header) + len(names))]
-    for rank, trial in enumerate(trials, start=1):
-        values = trial.hyperparameters.values
-        rows.append(
-            [str(rank), trial.trial_id, _score(trial)]
-            + [_table_entry(values[n]) if n in values else "-" for n in names]
-        )
-    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
-
-
-def active_values(hyperparameters) -> dict:
-    """The values of a trial's active hyperparameters, KerasTuner's own
-    bookkeeping (`tuner/epochs`, ...) left out."""
-    return {
-        name: value
-        for name, value in hyperparameters.values.items()
-        if not name.startswith(_TUNER_PREFIX)
-    }
-
-
-def write_config(config: dict, directory) -> Path:
-    """Writes a config as `<directory>/<name>.yaml` and checks that it
-    loads as a zoo config."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{config['name']}.yaml"
-    path.write_text(
-        yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
-        encoding="utf-8",
-    )
-    load_config(path)
-    return path
-
-
-def export_best(
-    tuner: keras_tuner.Tuner,
-    hypermodel: HyperModel,
-    output_dir,
-    vectorizer=None,
-    task=None,
-) -> tuple[Path, Path]:
-    """Exports the best trial: its hyperparameters as a ready-to-use
-    config, and the model that config builds, with the trial's weights, as
-    a preset (uncompiled, like a zoo model from `create_model`).
-
-    Args:
-        tuner: A tuner whose search has run.
-        hypermodel: The tuner's hypermodel.
-        output_dir: Gets `preset/` and `<name>_tuned.yaml`.
-        vectorizer: The data's `rnnzoo.data.Vectorizer`, saved with the
-            preset (and, for text classification, put in front of the
-            model so it takes raw strings).
-        task: The config's task (a name or an `rnnzoo.tasks.TaskShape`);
-            default the config's `task`.
-
-    Returns:
-        `(preset_dir, config_path)`.
-    """
-    output_dir = Path(output_dir)
-    best_trial = tuner.oracle.get_best_trials(1)[0]
-    best = best_trial.hyperparameters
-    config = hypermodel.tuned_config(best)
-    config_path = write_config(config, output_dir)
-    # The preset is the tuned config's model, uncompiled, with the best
-    # trial's weights: what the config builds is what the preset holds.
-    # The tuned config leaves vocabulary sizes to its data: the trials'
-    # model had the sizes of the adapted vectorizer.
-    sizes = {
-        name: value
-        for name, value in hypermodel.fixed.items()
-        if name in registry.VOCABULARY_ARGUMENTS
-    }
-    model = registry.build_model(config, **sizes)
-    model.set_weights(tuner.get_best_models(1)[0].get_weights())
-    task = get_task(task or config["task"])
-    metadata = {
-        "name": config["name"],
-        "tuned_from": hypermodel.name,
-        "task": task.name,
-        "dataset": config["data"]["dataset"],
-        "hyperparameters": active_values(best),
-        "objective": tuner.oracle.objective.name,
-        "score": best_trial.score,
-        "config": config,
-    }
-    preset_dir = export.export_preset(
-        model,
-        vectorizer,
-        output_dir / "preset",
-        metadata,
-        text_input=vectorizer is not None and task.text_input,
-    )
-    return preset_dir, config_path
+    return tuner_class(hypermodel, max_trials=max_trials, **common)
 
 
 @dataclasses.dataclass
 class SearchResult:
     """What `run_search` returns.
+
+    On a worker of a distributed search, which leaves the results to the
+    chief, only `tuner`, `hypermodel` and `trials_run` are set.
 
     Attributes:
         tuner: The tuner, its trials in `tuner.oracle`.
@@ -239,14 +131,16 @@ class SearchResult:
         table: The best trials, as `best_trials_table` renders them.
         preset_dir: The best model's preset.
         config_path: The best config's YAML file.
+        trials_run: The ids of the trials this process trained.
     """
 
     tuner: keras_tuner.Tuner
     hypermodel: HyperModel
-    best_hyperparameters: dict
-    table: str
-    preset_dir: Path
-    config_path: Path
+    best_hyperparameters: dict | None = None
+    table: str | None = None
+    preset_dir: Path | None = None
+    config_path: Path | None = None
+    trials_run: list = dataclasses.field(default_factory=list)
 
 
 def run_search(
@@ -266,6 +160,8 @@ def run_search(
     num_trials_shown: int = 5,
     compile_options: dict | None = None,
     verbose=1,
+    role: distributed.SearchRole | None = None,
+    callbacks=None,
     **fixed,
 ) -> SearchResult:
     """Searches a zoo model's hyperparameters on its config's data.
@@ -293,6 +189,15 @@ def run_search(
         compile_options: Further arguments of `model.compile` (see
             `HyperModel`).
         verbose: Keras verbosity during the trials.
+        role: This process's part in a distributed search:
+            `SearchRole.chief(port)` serves the search to the workers
+            (it trains nothing) and exports the winner when it ends;
+            `SearchRole.worker(name, "host:port")` trains the trials the
+            chief hands out. Default: the role the KerasTuner environment
+            variables name, else a search in this process alone. Every
+            process needs the same `output_dir` (see
+            `rnnzoo.tuning.distributed`).
+        callbacks: Keras callbacks for every trial's `fit`.
         **fixed: Values not to tune (see `HyperModel`).
 
     Returns:
@@ -306,6 +211,8 @@ def run_search(
     """
     config = resolve_config(name_or_config)
     task = config_data.task_of(config)
+    role = role or distributed.SearchRole.from_environment()
+    _check_role(role, overwrite)
     vectorizer = None
     keras.utils.set_random_seed(seed)
     task_data = None
@@ -326,23 +233,32 @@ def run_search(
         )
     epochs = epochs or config["training"]["epochs"]
     output_dir = Path(output_dir or Path("tuning") / config["name"])
-    search_tuner = make_tuner(
-        tuner,
-        hypermodel,
-        objective=objective,
-        max_trials=max_trials,
-        max_epochs=epochs,
-        directory=str(output_dir / "trials"),
-        seed=seed,
-        overwrite=overwrite,
-        distribution_strategy=distribution_strategy,
-    )
-    search_tuner.search(
-        train_data,
-        validation_data=validation_data,
-        epochs=epochs,
-        verbose=verbose,
-    )
+    with _environment_of(role):
+        search_tuner = make_tuner(
+            tuner,
+            hypermodel,
+            objective=objective,
+            max_trials=max_trials,
+            max_epochs=epochs,
+            directory=str(output_dir / "trials"),
+            seed=seed,
+            overwrite=overwrite,
+            distribution_strategy=distribution_strategy,
+            role=role,
+        )
+        if role is not None and role.is_chief:
+            chief.serve_as_chief(search_tuner, role.worker_timeout)
+        else:
+            search_tuner.search(
+                train_data,
+                validation_data=validation_data,
+                epochs=epochs,
+                verbose=verbose,
+                callbacks=list(callbacks or []),
+            )
+    trials_run = getattr(search_tuner, "trials_run", [])
+    if role is not None and not role.is_chief:
+        return SearchResult(search_tuner, hypermodel, trials_run=trials_run)
     best = search_tuner.get_best_hyperparameters(1)
     if not best:
         raise RuntimeError(
@@ -359,4 +275,28 @@ def run_search(
         table=best_trials_table(search_tuner, num_trials_shown),
         preset_dir=preset_dir,
         config_path=config_path,
+        trials_run=trials_run,
     )
+
+
+def _check_role(role, overwrite):
+    """Fails fast, before any data is read: a worker without a chief, a
+    chief whose port is taken, a worker told to wipe the shared folder."""
+    if role is None:
+        return
+    if role.is_chief:
+        distributed.check_port_free(role.host, role.port)
+        return
+    if overwrite:
+        raise ValueError(
+            "`overwrite` would delete the shared search folder under the "
+            "chief: only the chief (or a single-process search) may start "
+            "afresh"
+        )
+    distributed.wait_for_chief(role.address, role.connect_timeout)
+
+
+def _environment_of(role):
+    if role is None:
+        return contextlib.nullcontext()
+    return distributed.role_environment(role)
