@@ -37,6 +37,7 @@ EXPECTED = {
     "05_tuning",
     "06_gradient_flow",
     "07_generation",
+    "09_explaining_predictions",
 }
 # Notebooks that draw: each must show at least one figure inline.
 WITH_FIGURES = EXPECTED - {"01_quickstart", "05_tuning"}
