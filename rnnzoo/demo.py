@@ -14,8 +14,10 @@ marked values. Predicting the mean scores a mean
 squared error of about 0.167; a recurrent layer that remembers the marked
 values does much better. The gated cells (LSTM, GRU and their variants)
 usually get there within the demo's few epochs; the ungated Elman cells
-(`simple`, `skip_rnn`) often stay near the baseline, the vanishing-gradient
-problem in action.
+(`simple`, `skip_rnn`, `layer_norm_simple_rnn`) often stay near the
+baseline, the vanishing-gradient problem in action, and so does the echo
+state network (`esn`), whose fixed reservoir leaves only the read-out to
+learn.
 
 Run it with `python -m rnnzoo.demo` (`--help` lists the options).
 """
@@ -134,7 +136,8 @@ def main(argv=None):
         f"Adding problem, {args.length} steps; predicting the mean scores "
         f"MSE {baseline:.3f}."
     )
-    print(f"{'cell':<15}{'params':>8}{'test MSE':>10}{'seconds':>9}")
+    width = max([15, *(len(cell) + 2 for cell in args.cells)])
+    print(f"{'cell':<{width}}{'params':>8}{'test MSE':>10}{'seconds':>9}")
     for cell in args.cells:
         model = build_regressor(cell, args.length, args.units)
         start = time.perf_counter()
@@ -143,7 +146,10 @@ def main(argv=None):
         )
         seconds = time.perf_counter() - start
         mse = model.evaluate(x_test, y_test, verbose=0)
-        print(f"{cell:<15}{model.count_params():>8}{mse:>10.4f}{seconds:>9.1f}")
+        print(
+            f"{cell:<{width}}{model.count_params():>8}{mse:>10.4f}"
+            f"{seconds:>9.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""rnnzoo's recurrent layers: cells, the sequence layers that run them, and
-the registry of cells by name."""
+"""rnnzoo's recurrent layers: cells, the sequence and tree layers that run
+them, and the registry of cells by name; a linear-chain CRF."""
 
 from rnnzoo.layers.attention import BahdanauAttention
 from rnnzoo.layers.attention import LuongAttention
@@ -9,10 +9,26 @@ from rnnzoo.layers.base import GatedRecurrentCell
 from rnnzoo.layers.base import RecurrentCell
 from rnnzoo.layers.coupled_lstm import CoupledLSTM
 from rnnzoo.layers.coupled_lstm import CoupledLSTMCell
+from rnnzoo.layers.crf import crf_decode
+from rnnzoo.layers.crf import crf_log_likelihood
+from rnnzoo.layers.crf import crf_log_norm
+from rnnzoo.layers.crf import crf_sequence_score
+from rnnzoo.layers.crf_layer import CRF
+from rnnzoo.layers.esn import ESN
+from rnnzoo.layers.esn import ESNCell
 from rnnzoo.layers.fused import FusedRecurrence
+from rnnzoo.layers.layer_norm_rnn import LayerNormLSTM
+from rnnzoo.layers.layer_norm_rnn import LayerNormLSTMCell
+from rnnzoo.layers.layer_norm_rnn import LayerNormSimpleRNN
+from rnnzoo.layers.layer_norm_rnn import LayerNormSimpleRNNCell
 from rnnzoo.layers.lstm_variant import LSTMVariantCell
 from rnnzoo.layers.mgu import MGU
 from rnnzoo.layers.mgu import MGUCell
+from rnnzoo.layers.monotonic_alignment import monotonic_attention
+from rnnzoo.layers.monotonic_attention import BahdanauMonotonicAttention
+from rnnzoo.layers.monotonic_attention import LuongMonotonicAttention
+from rnnzoo.layers.nas import NAS
+from rnnzoo.layers.nas import NASCell
 from rnnzoo.layers.peephole_lstm import PeepholeLSTM
 from rnnzoo.layers.peephole_lstm import PeepholeLSTMCell
 from rnnzoo.layers.recurrent_layer import RecurrentLayer
@@ -23,6 +39,13 @@ from rnnzoo.layers.registry import get_cell
 from rnnzoo.layers.registry import get_recurrent_layer
 from rnnzoo.layers.registry import is_keras_cell
 from rnnzoo.layers.registry import register_cell
+from rnnzoo.layers.registry import tree_cell_names
 from rnnzoo.layers.registry import unregister_cell
 from rnnzoo.layers.skip_rnn import SkipRNN
 from rnnzoo.layers.skip_rnn import SkipRNNCell
+from rnnzoo.layers.tree_cell_base import TreeCell
+from rnnzoo.layers.tree_cells import ChildSumTreeLSTMCell
+from rnnzoo.layers.tree_cells import NaryTreeLSTMCell
+from rnnzoo.layers.tree_cells import TreeRNNCell
+from rnnzoo.layers.tree_layer import TreeLSTM
+from rnnzoo.layers.tree_layer import TreeRecurrent

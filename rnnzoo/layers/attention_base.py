@@ -116,6 +116,11 @@ class AttentionMechanism(keras.layers.Layer):
         `(batch, Tq, Tv)`.
     """
 
+    # Whether `call` also reads the previous step's alignment (keyword
+    # `previous_alignment`), which a decoder must then carry in its state,
+    # starting from `initial_alignment(memory)`: monotonic attention does.
+    uses_previous_alignment = False
+
     def build(self, query_shape, value_shape, key_shape=None):
         if key_shape is None:
             key_shape = value_shape
@@ -143,9 +148,10 @@ class AttentionMechanism(keras.layers.Layer):
         """Returns the scores `(batch, Tq, Tv)` of a 3D `query`."""
         raise NotImplementedError
 
-    def call(self, query, value, key=None, mask=None, projected_keys=None):
-        query_rank = len(query.shape)
-        if query_rank not in (2, 3):
+    def check_inputs(self, query, value, mask=None):
+        """Checks the ranks of a call's tensors; returns the memory mask
+        (`mask`, else the Keras mask of `value`, else `None`)."""
+        if len(query.shape) not in (2, 3):
             raise ValueError(
                 f"Layer '{self.name}' expects a `query` of rank 2 "
                 "(batch, query_dim) or 3 (batch, Tq, query_dim), got shape "
@@ -163,6 +169,11 @@ class AttentionMechanism(keras.layers.Layer):
                 f"Layer '{self.name}' expects a `mask` of rank 2 "
                 f"(batch, Tv), got shape {tuple(mask.shape)}"
             )
+        return mask
+
+    def call(self, query, value, key=None, mask=None, projected_keys=None):
+        mask = self.check_inputs(query, value, mask)
+        query_rank = len(query.shape)
         if projected_keys is None:
             projected_keys = self.project_keys(value if key is None else key)
         if query_rank == 2:

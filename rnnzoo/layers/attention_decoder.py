@@ -7,11 +7,13 @@ from keras import initializers
 from keras import ops
 from keras import regularizers
 
+from rnnzoo.layers.decoder_parts import complete_state
+from rnnzoo.layers.decoder_parts import configure_dropout
 from rnnzoo.layers.decoder_parts import flat_state_sizes
 from rnnzoo.layers.decoder_parts import make_attention
 from rnnzoo.layers.decoder_parts import make_cell
+from rnnzoo.layers.decoder_parts import reset_dropout
 from rnnzoo.layers.decoder_parts import validate_rank
-from rnnzoo.layers.keras_internals import DropoutRNNCell
 from rnnzoo.layers.keras_internals import get_keras_mask
 from rnnzoo.layers.keras_internals import rnn
 from rnnzoo.validation import check_bool
@@ -36,7 +38,11 @@ class AttentionDecoder(keras.layers.Layer):
     `prepare_memory`, never inside the time loop.
 
     The decoder state is a flat list, the cell's states followed by the
-    attentional vector: `[h, c, a]` for an LSTM, `[h, a]` for a GRU.
+    attentional vector: `[h, c, a]` for an LSTM, `[h, a]` for a GRU. A
+    monotonic mechanism (`BahdanauMonotonicAttention`,
+    `LuongMonotonicAttention`) reads the previous step's alignment, so the
+    state then ends with it too: `[h, c, a, α]`, `α` float32 `(batch, Tv)`,
+    `[1, 0, ..., 0]` before the first step.
 
     Two ways to run it:
 
@@ -54,9 +60,9 @@ class AttentionDecoder(keras.layers.Layer):
         cell: A registered cell name (one of
             `rnnzoo.layers.cell_names()`) built with `units`, or a cell
             instance whose output is `units` wide. Default `"lstm"`.
-        attention: `"bahdanau"`, `"luong"` or an `AttentionMechanism`
-            instance. The query is the cell output (`units` wide). Default
-            `"bahdanau"`.
+        attention: `"bahdanau"`, `"luong"`, `"bahdanau_monotonic"`,
+            `"luong_monotonic"` or an `AttentionMechanism` instance. The
+            query is the cell output (`units` wide). Default `"bahdanau"`.
         attention_units: Width of the attention's hidden layer: `units` of
             `BahdanauAttention` (default: `units`) or of Luong's `"concat"`
             score. Ignored when `attention` is an instance.
@@ -78,7 +84,8 @@ class AttentionDecoder(keras.layers.Layer):
             encoder). Padded memory positions get zero attention weight.
         initial_state: Optional list, either the cell's states (e.g. the
             encoder's final `[h, c]`; the attentional vector starts at zero)
-            or a whole decoder state (cell states and attentional vector).
+            or a whole decoder state (cell states, attentional vector and,
+            for monotonic attention, the alignment).
         mask: Optional boolean `(batch, Tq)`; defaults to the Keras mask of
             `inputs`. Masked target steps keep the state and output zeros
             (and an all-zero alignment row).
@@ -144,7 +151,11 @@ class AttentionDecoder(keras.layers.Layer):
             self.attention_kwargs,
             self.dtype_policy,
         )
+        # The sizes of the state's tensors but the alignment, whose size is
+        # the memory's length.
         self.state_sizes = [*flat_state_sizes(self.cell), units]
+        self.carries_alignment = self.attention.uses_previous_alignment
+        self._sequence_dropout = False
 
     def build(self, inputs_shape, memory_shape):
         input_dim, memory_dim = inputs_shape[-1], memory_shape[-1]
@@ -201,54 +212,48 @@ class AttentionDecoder(keras.layers.Layer):
                 the encoder's final `[h, c]`), zeros when omitted.
 
         Returns:
-            The list `[*cell_states, attentional_vector]`.
+            The list `[*cell_states, attentional_vector]`, and the initial
+            alignment `[1, 0, ..., 0]` last for monotonic attention.
         """
         batch = ops.shape(memory)[0]
-        zeros = [
+        start = [
             ops.zeros((batch, size), dtype=self.compute_dtype)
             for size in self.state_sizes
         ]
+        if self.carries_alignment:
+            start.append(self.attention.initial_alignment(memory))
         if encoder_state is None:
-            return zeros
-        return self._complete_state(encoder_state, zeros[-1])
-
-    def _complete_state(self, state, zero_attentional=None):
-        # Appends `zero_attentional` to the cell's states, when given.
-        state = list(state) if isinstance(state, (list, tuple)) else [state]
-        num_cell_states = len(self.state_sizes) - 1
-        if zero_attentional is not None and len(state) == num_cell_states:
-            state = [*state, zero_attentional]
-        if len(state) != len(self.state_sizes):
-            expected = f"{len(self.state_sizes)} tensors {self.state_sizes}"
-            if zero_attentional is not None:
-                expected += f" or {num_cell_states} cell states"
-            raise ValueError(
-                f"Layer '{self.name}' expects a decoder state of {expected} "
-                f"(the cell's states, then the attentional vector), got "
-                f"{len(state)} tensors"
-            )
-        return [ops.cast(s, self.compute_dtype) for s in state]
+            return start
+        return complete_state(self, encoder_state, start)
 
     def _step(self, step_inputs, state, cache, training):
         num_cell_states = len(self.state_sizes) - 1
-        cell_states, attentional = state[:num_cell_states], state[-1]
+        cell_states = state[:num_cell_states]
+        attentional = state[num_cell_states]
         cell_inputs = ops.concatenate([step_inputs, attentional], axis=-1)
         cell_output, new_cell_states = self.cell(
             cell_inputs, list(cell_states), training=training
         )
         if not isinstance(new_cell_states, (list, tuple)):
             new_cell_states = [new_cell_states]
+        previous = {}
+        if self.carries_alignment:
+            previous = {"previous_alignment": state[-1], "training": training}
         context, alignment = self.attention(
             cell_output,
             cache["memory"],
             mask=cache["mask"],
             projected_keys=cache["keys"],
+            **previous,
         )
         combined = ops.concatenate([context, cell_output], axis=-1)
         output = ops.tanh(
             ops.matmul(combined, ops.cast(self.output_kernel, combined.dtype))
         )
-        return output, [*new_cell_states, output], alignment
+        new_state = [*new_cell_states, output]
+        if self.carries_alignment:
+            new_state.append(alignment)
+        return output, new_state, alignment
 
     def step(self, step_inputs, state, memory_cache, training=None):
         """Runs one target step with an explicit state.
@@ -268,26 +273,33 @@ class AttentionDecoder(keras.layers.Layer):
             memory_shape = tuple(memory_cache["memory"].shape)
             self.build((None, None, step_inputs.shape[-1]), memory_shape)
         step_inputs = ops.cast(step_inputs, self.compute_dtype)
-        state = self._complete_state(state)
-        self._configure_dropout(step_inputs, state)
+        state = complete_state(self, state)
+        if self._sequence_dropout:
+            return self._step(step_inputs, state, memory_cache, training)
+        self.configure_dropout(step_inputs, state)
         try:
             return self._step(step_inputs, state, memory_cache, training)
         finally:
-            self._reset_dropout()
+            self.reset_dropout()
 
-    def _configure_dropout(self, step_inputs, state):
-        # Creates the cell's per-sequence dropout masks outside the time
-        # loop, as `keras.layers.RNN` does.
-        if isinstance(self.cell, DropoutRNNCell):
-            self.cell.get_dropout_mask(
-                ops.concatenate([step_inputs, state[-1]], axis=-1)
-            )
-            self.cell.get_recurrent_dropout_mask(state[0])
+    def configure_dropout(self, step_inputs, state):
+        """Makes the cell's dropout masks for a whole sequence before a
+        loop of `step` calls, as `keras.layers.RNN` does (without it, each
+        `step` makes its own); `reset_dropout()` after the loop.
 
-    def _reset_dropout(self):
-        if isinstance(self.cell, DropoutRNNCell):
-            self.cell.reset_dropout_mask()
-            self.cell.reset_recurrent_dropout_mask()
+        Args:
+            step_inputs: `(batch, features)`, shaped as one step's input.
+            state: The decoder state before the loop.
+        """
+        attentional = state[len(self.state_sizes) - 1]
+        cell_inputs = ops.concatenate([step_inputs, attentional], axis=-1)
+        configure_dropout(self.cell, cell_inputs, state[0])
+        self._sequence_dropout = True
+
+    def reset_dropout(self):
+        """Forgets the masks of `configure_dropout`."""
+        reset_dropout(self.cell)
+        self._sequence_dropout = False
 
     def call(
         self,
@@ -303,7 +315,7 @@ class AttentionDecoder(keras.layers.Layer):
             mask = get_keras_mask(inputs)
         cache = self.prepare_memory(memory, memory_mask)
         state = self.get_initial_state(memory, initial_state)
-        self._configure_dropout(inputs[:, 0, :], state)
+        self.configure_dropout(inputs[:, 0, :], state)
 
         def step_function(step_inputs, states):
             output, new_state, alignment = self._step(
@@ -321,7 +333,7 @@ class AttentionDecoder(keras.layers.Layer):
             zero_output_for_mask=True,
             return_all_outputs=True,
         )
-        self._reset_dropout()
+        self.reset_dropout()
         final_state = list(final_state)
         if self.return_alignments:
             return outputs, final_state, alignments
@@ -331,7 +343,8 @@ class AttentionDecoder(keras.layers.Layer):
         output_mask = previous_mask
         if output_mask is None:
             output_mask = get_keras_mask(inputs)
-        masks = [output_mask, [None] * len(self.state_sizes)]
+        num_tensors = len(self.state_sizes) + self.carries_alignment
+        masks = [output_mask, [None] * num_tensors]
         if self.return_alignments:
             masks.append(output_mask)
         return masks

@@ -12,6 +12,8 @@ do without them:
 * `get_keras_mask`: the mask Keras attaches to a tensor (from
   `Embedding(mask_zero=True)` or `Masking`), read by layers that take
   several inputs.
+* `set_keras_mask`: attaches a mask to a tensor computed outside a layer
+  (the CRF tagger's Viterbi tags, scored by Keras's masked metrics).
 
 Every other module imports them from here, never from `keras.src`. When a
 Keras upgrade moves one, importing rnnzoo fails here with an error naming
@@ -28,6 +30,7 @@ PRIVATE_SYMBOLS = {
     ),
     "rnn": ("keras.src.backend", "rnn"),
     "get_keras_mask": ("keras.src.backend", "get_keras_mask"),
+    "set_keras_mask": ("keras.src.backend", "set_keras_mask"),
 }
 
 
@@ -53,3 +56,4 @@ def load_private_symbol(name: str):
 DropoutRNNCell = load_private_symbol("DropoutRNNCell")
 rnn = load_private_symbol("rnn")
 get_keras_mask = load_private_symbol("get_keras_mask")
+set_keras_mask = load_private_symbol("set_keras_mask")

@@ -97,9 +97,11 @@ def test_interleaved_times_rotate_and_pair_rounds():
 def _textbook_weights(name, layer):
     """The rnnzoo layer's weights, in the order the textbook cell has them."""
     cell = layer.cell
-    count = cell.num_gates
+    count = cell.kernel.shape[-1] // cell.units
     kernels = np.split(keras.ops.convert_to_numpy(cell.kernel), count, -1)
-    biases = np.split(keras.ops.convert_to_numpy(cell.bias), count)
+    biases = [None] * count  # The NAS cell has none by default.
+    if cell.bias is not None:
+        biases = np.split(keras.ops.convert_to_numpy(cell.bias), count)
     if name == "skip_rnn":
         recurrent = [keras.ops.convert_to_numpy(cell.recurrent_kernel)]
     else:
@@ -108,7 +110,9 @@ def _textbook_weights(name, layer):
         )
     weights = []
     for kernel, recurrent_kernel, bias in zip(kernels, recurrent, biases):
-        weights += [kernel, recurrent_kernel, bias]
+        weights += [kernel, recurrent_kernel]
+        if bias is not None:
+            weights.append(bias)
     if name == "peephole_lstm":
         weights += [
             cell.input_peephole,
@@ -117,6 +121,11 @@ def _textbook_weights(name, layer):
         ]
     if name == "skip_rnn":
         weights.append(cell.skip_kernel)
+    if name == "layer_norm_lstm":
+        for norm in (cell.kernel_norm, cell.recurrent_norm, cell.state_norm):
+            weights += norm.weights
+    if name == "layer_norm_simple_rnn":
+        weights += cell.layernorm.weights
     return [keras.ops.convert_to_numpy(w) for w in weights]
 
 

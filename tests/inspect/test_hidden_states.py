@@ -64,6 +64,10 @@ CELL_CASES = {
     "coupled_lstm-peepholes": ("coupled_lstm", {"use_peepholes": True}),
     "mgu": ("mgu", {}),
     "skip_rnn": ("skip_rnn", {"skip": 3}),
+    "layer_norm_lstm": ("layer_norm_lstm", {}),
+    "layer_norm_simple_rnn": ("layer_norm_simple_rnn", {}),
+    "esn": ("esn", {"connectivity": 0.5}),
+    "nas": ("nas", {"use_bias": True}),
 }
 
 

@@ -15,6 +15,7 @@ from rnnzoo.layers import get_cell
 # with its defaults.
 OPTIONS = {
     "coupled_lstm": {"": {}, "peepholes": {"use_peepholes": True}},
+    "nas": {"": {}, "bias": {"use_bias": True}},
     "skip_rnn": {
         "short": {"skip": 3},
         "noshort": {"skip": 2, "use_short_connection": False},

@@ -37,6 +37,10 @@ def _bias_blocks(bias, num_gates, units, dtype):
     return _blocks(bias, num_gates)
 
 
+def _relu(z):
+    return np.maximum(z, 0.0)
+
+
 def _zeros_state(x, units):
     return np.zeros((x.shape[0], units), dtype=x.dtype)
 
@@ -195,6 +199,172 @@ def skip_rnn(
     return np.stack(outputs, axis=1), history
 
 
+def layer_norm(z, gamma=None, beta=None, epsilon=1e-3):
+    """Layer normalization (Ba et al. 2016) over the last axis:
+    `(z − mean) / sqrt(var + ε) ⊙ γ + β`, `γ = 1`, `β = 0` when not given."""
+    centred = z - z.mean(axis=-1, keepdims=True)
+    variance = np.mean(centred**2, axis=-1, keepdims=True)
+    normalized = centred / np.sqrt(variance + epsilon)
+    if gamma is not None:
+        normalized = normalized * gamma
+    if beta is not None:
+        normalized = normalized + beta
+    return normalized
+
+
+def layer_norm_lstm(
+    x,
+    kernel,
+    recurrent_kernel,
+    bias=None,
+    kernel_norm_gamma=None,
+    kernel_norm_beta=None,
+    recurrent_norm_gamma=None,
+    recurrent_norm_beta=None,
+    state_norm_gamma=None,
+    state_norm_beta=None,
+    norm_epsilon=1e-3,
+    h0=None,
+    c0=None,
+):
+    """LSTM with layer normalization as TFA's LayerNormLSTMCell, gates
+    [i,f,c,o]; `LN_k`, `LN_r` normalize all four blocks at once:
+
+        z_t = LN_k(x_t W) + LN_r(h_{t-1} U) + b
+        c_t = LN_s(σ(z_f) ⊙ c_{t-1} + σ(z_i) ⊙ tanh(z_c))
+        h_t = σ(z_o) ⊙ tanh(c_t)
+
+    Returns `(outputs, h_T, c_T)`.
+    """
+    units = recurrent_kernel.shape[0]
+    b = np.zeros((4 * units,), x.dtype) if bias is None else bias
+    h = _zeros_state(x, units) if h0 is None else h0
+    c = _zeros_state(x, units) if c0 is None else c0
+    outputs = []
+    for t in range(x.shape[1]):
+        z = (
+            layer_norm(
+                x[:, t, :] @ kernel,
+                kernel_norm_gamma,
+                kernel_norm_beta,
+                norm_epsilon,
+            )
+            + layer_norm(
+                h @ recurrent_kernel,
+                recurrent_norm_gamma,
+                recurrent_norm_beta,
+                norm_epsilon,
+            )
+            + b
+        )
+        z_i, z_f, z_c, z_o = _blocks(z, 4)
+        c = layer_norm(
+            sigmoid(z_f) * c + sigmoid(z_i) * np.tanh(z_c),
+            state_norm_gamma,
+            state_norm_beta,
+            norm_epsilon,
+        )
+        h = sigmoid(z_o) * np.tanh(c)
+        outputs.append(h)
+    return np.stack(outputs, axis=1), h, c
+
+
+def layer_norm_simple_rnn(
+    x,
+    kernel,
+    recurrent_kernel,
+    bias=None,
+    layernorm_gamma=None,
+    layernorm_epsilon=1e-5,
+    h0=None,
+):
+    """Elman RNN with layer normalization as TFA's LayerNormSimpleRNNCell
+    (a gain, no shift):
+
+        h_t = tanh(LN(x_t W + h_{t-1} U) + b)
+
+    Returns `(outputs, h_T)`.
+    """
+    units = recurrent_kernel.shape[0]
+    h = _zeros_state(x, units) if h0 is None else h0
+    outputs = []
+    for t in range(x.shape[1]):
+        z = layer_norm(
+            x[:, t, :] @ kernel + h @ recurrent_kernel,
+            layernorm_gamma,
+            epsilon=layernorm_epsilon,
+        )
+        h = np.tanh(z if bias is None else z + bias)
+        outputs.append(h)
+    return np.stack(outputs, axis=1), h
+
+
+def esn(x, kernel, recurrent_kernel, bias=None, leaky=1.0, h0=None):
+    """Echo state network (Jaeger 2001) as TFA's ESNCell, leaking rate `a`:
+
+        h_t = (1 − a) h_{t-1} + a tanh(x_t W + h_{t-1} U + b)
+
+    Returns `(outputs, h_T)`.
+    """
+    units = recurrent_kernel.shape[0]
+    h = _zeros_state(x, units) if h0 is None else h0
+    outputs = []
+    for t in range(x.shape[1]):
+        z = x[:, t, :] @ kernel + h @ recurrent_kernel
+        if bias is not None:
+            z = z + bias
+        h = (1.0 - leaky) * h + leaky * np.tanh(z)
+        outputs.append(h)
+    return np.stack(outputs, axis=1), h
+
+
+def nas(
+    x,
+    kernel,
+    recurrent_kernel,
+    bias=None,
+    projection_weights=None,
+    h0=None,
+    c0=None,
+):
+    """The NAS cell (Zoph & Le 2017) as TFA's NASCell: blocks
+    `x_k = (x_t W)_k`, `m_k = (h_{t-1} U + b)_k`, k = 0..7, ReLU ρ:
+
+        a_0 = σ(x_0 + m_0)     a_1 = ρ(x_1 + m_1)     a_2 = σ(x_2 + m_2)
+        a_3 = ρ(x_3 m_3)       a_4 = tanh(x_4 + m_4)  a_5 = σ(x_5 + m_5)
+        a_6 = tanh(x_6 + m_6)  a_7 = σ(x_7 + m_7)
+        c_t = tanh(tanh(a_0 a_1) + c_{t-1}) tanh(a_2 + a_3)
+        h_t = tanh(c_t tanh(tanh(a_4 a_5) + σ(a_6 + a_7))) [P]
+
+    Returns `(outputs, h_T, c_T)`.
+    """
+    units = kernel.shape[1] // 8
+    h = _zeros_state(x, recurrent_kernel.shape[0]) if h0 is None else h0
+    c = _zeros_state(x, units) if c0 is None else c0
+    outputs = []
+    for t in range(x.shape[1]):
+        m = h @ recurrent_kernel
+        if bias is not None:
+            m = m + bias
+        xs, ms = _blocks(x[:, t, :] @ kernel, 8), _blocks(m, 8)
+        a = [
+            sigmoid(xs[0] + ms[0]),
+            _relu(xs[1] + ms[1]),
+            sigmoid(xs[2] + ms[2]),
+            _relu(xs[3] * ms[3]),
+            np.tanh(xs[4] + ms[4]),
+            sigmoid(xs[5] + ms[5]),
+            np.tanh(xs[6] + ms[6]),
+            sigmoid(xs[7] + ms[7]),
+        ]
+        c = np.tanh(np.tanh(a[0] * a[1]) + c) * np.tanh(a[2] + a[3])
+        h = np.tanh(c * np.tanh(np.tanh(a[4] * a[5]) + sigmoid(a[6] + a[7])))
+        if projection_weights is not None:
+            h = h @ projection_weights
+        outputs.append(h)
+    return np.stack(outputs, axis=1), h, c
+
+
 # The reference of every rnnzoo cell, by registry name: `test_registry`
 # fails for a registered rnnzoo cell that has none.
 REFERENCES = {
@@ -202,4 +372,8 @@ REFERENCES = {
     "coupled_lstm": coupled_lstm,
     "mgu": mgu,
     "skip_rnn": skip_rnn,
+    "layer_norm_lstm": layer_norm_lstm,
+    "layer_norm_simple_rnn": layer_norm_simple_rnn,
+    "esn": esn,
+    "nas": nas,
 }

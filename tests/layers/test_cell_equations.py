@@ -58,8 +58,11 @@ class Family:
         return function(x, **options, **weights)
 
     def expected_shapes(self, units=UNITS, input_dim=INPUT_DIM):
-        """Weight shapes from the equations, by variable name."""
+        """Weight shapes from the equations, by variable name (see
+        `weights_by_name`)."""
         n, m = units, input_dim
+        if self.name in _TFA_SHAPES:
+            return _TFA_SHAPES[self.name](n, m, **self.kwargs)
         if self.name == "skip_rnn":
             shapes = {"kernel": (m, n), "bias": (n,), "skip_kernel": (n, n)}
             if self.kwargs["use_short_connection"]:
@@ -80,6 +83,51 @@ class Family:
         for name in peepholes:
             shapes[f"{name}_peephole"] = (n,)
         return shapes
+
+
+def _layer_norm_lstm_shapes(n, m):
+    norms = {
+        f"{norm}_{weight}": (4 * n,)
+        for norm in ("kernel_norm", "recurrent_norm")
+        for weight in ("gamma", "beta")
+    }
+    return {
+        "kernel": (m, 4 * n),
+        "recurrent_kernel": (n, 4 * n),
+        "bias": (4 * n,),
+        **norms,
+        "state_norm_gamma": (n,),
+        "state_norm_beta": (n,),
+    }
+
+
+def _nas_shapes(n, m, use_bias=False, projection=None):
+    p = projection or n
+    shapes = {"kernel": (m, 8 * n), "recurrent_kernel": (p, 8 * n)}
+    if use_bias:
+        shapes["bias"] = (8 * n,)
+    if projection:
+        shapes["projection_weights"] = (n, p)
+    return shapes
+
+
+# The weight shapes of the cells TensorFlow Addons had, by registry name:
+# `(units, input_dim, **options) -> {name: shape}`.
+_TFA_SHAPES = {
+    "layer_norm_lstm": _layer_norm_lstm_shapes,
+    "layer_norm_simple_rnn": lambda n, m: {
+        "kernel": (m, n),
+        "recurrent_kernel": (n, n),
+        "bias": (n,),
+        "layernorm_gamma": (n,),
+    },
+    "esn": lambda n, m, leaky=1.0: {
+        "kernel": (m, n),
+        "recurrent_kernel": (n, n),
+        "bias": (n,),
+    },
+    "nas": _nas_shapes,
+}
 
 
 def _skip_family(skip, short):
@@ -110,6 +158,19 @@ CONFIGURATIONS = {
         # A skip longer than the sequence: h_{t-k} is always the zero history.
         _skip_family(TIMESTEPS + 2, True),
     ],
+    "esn": [
+        Family("esn", "esn"),
+        Family("esn-leaky", "esn", {"leaky": 0.4}),
+    ],
+    "nas": [
+        Family("nas", "nas"),
+        # A projection as wide as the state, so the shapes stay `UNITS`.
+        Family(
+            "nas-bias-projection",
+            "nas",
+            {"use_bias": True, "projection": UNITS},
+        ),
+    ],
 }
 
 # Every registered rnnzoo cell that has a NumPy reference (`test_registry`
@@ -136,7 +197,9 @@ def build_rnn(family, path, dtype):
 
 
 def weights_by_name(rnn):
-    weights = {v.name: v for v in rnn.weights}
+    """The weights by their path below the cell, `/` as `_`: `kernel`,
+    or `kernel_norm_gamma` for the gain of a normalization sublayer."""
+    weights = {"_".join(v.path.split("/")[2:]): v for v in rnn.weights}
     assert len(weights) == len(rnn.weights), [v.path for v in rnn.weights]
     return weights
 
@@ -229,6 +292,9 @@ def test_gradients_match_finite_differences_float64(family, path, rng):
     names = sorted(variables)
     with tf.GradientTape() as tape:
         tape.watch(x_tensor)
+        # Non-trainable weights (an echo state reservoir) too.
+        for variable in variables.values():
+            tape.watch(variable.value)
         results = rnn(x_tensor)
         loss = tf.add_n(
             [

@@ -1,0 +1,217 @@
+"""The recurrent cell found by neural architecture search, NAS (Zoph & Le
+2017), with the equations and weights of TensorFlow Addons' `NASCell`."""
+
+import keras
+from keras import constraints
+from keras import initializers
+from keras import ops
+from keras import regularizers
+
+from rnnzoo.layers.base import RecurrentCell
+from rnnzoo.layers.base import is_activation
+from rnnzoo.layers.recurrent_layer import RecurrentLayer
+from rnnzoo.validation import check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class NASCell(RecurrentCell):
+    """Cell of the recurrent network found by neural architecture search.
+
+    Eight blocks `x_k = (x W)_k` and `m_k = (h_{t-1} U + b)_k`, `k = 0..7`
+    (the bias belongs to the recurrent part, as in TFA) feed a fixed tree
+    of operations (ReLU `ρ`):
+
+    ```
+    a_0 = σ(x_0 + m_0)    a_1 = ρ(x_1 + m_1)    a_2 = σ(x_2 + m_2)
+    a_3 = ρ(x_3 ⊙ m_3)    a_4 = tanh(x_4 + m_4) a_5 = σ(x_5 + m_5)
+    a_6 = tanh(x_6 + m_6) a_7 = σ(x_7 + m_7)
+    c_t = tanh(tanh(a_0 ⊙ a_1) + c_{t-1}) ⊙ tanh(a_2 + a_3)
+    h_t = tanh(c_t ⊙ tanh(tanh(a_4 ⊙ a_5) + σ(a_6 + a_7))) [P]
+    ```
+
+    With `projection`, `h_t` is projected by `P` to `projection` features.
+    The nonlinearities are those of the searched cell: `activation` must
+    stay `"tanh"`.
+
+    The states are `[h, c]`, the output first as in every rnnzoo and Keras
+    cell (TFA's `NASCell` orders them `[c, h]`). Weights (TFA's layout and
+    order, so `set_weights` takes the `get_weights()` of a TFA `NASCell`):
+    `recurrent_kernel` `(output_size, 8 * units)`, `kernel` `(input_dim,
+    8 * units)`, `bias` `(8 * units,)` with `use_bias`, and
+    `projection_weights` `(units, projection)` with `projection`.
+
+    Args:
+        units: Positive integer, the width of the cell state.
+        projection: Positive integer, the width of the output `h_t`, or
+            `None` for no projection (the output is `units` wide). Default
+            `None`.
+        use_bias: Whether the cell adds a bias. Default `False`, as TFA.
+        recurrent_initializer: Initializer of `recurrent_kernel`. Default
+            `"glorot_uniform"`, as TFA.
+        projection_initializer: Initializer of `projection_weights`.
+            Default `"glorot_uniform"`.
+        projection_regularizer: Regularizer of `projection_weights`.
+        projection_constraint: Constraint of `projection_weights`.
+        **kwargs: The initializers (but `recurrent_initializer`),
+            regularizers and constraints of `kernel`, `recurrent_kernel` and
+            `bias`, `dropout`, `recurrent_dropout` and `seed`, as in
+            `keras.layers.LSTMCell`.
+
+    Call arguments:
+        inputs: A 2D tensor `(batch, features)`.
+        states: `[h, c]`, `(batch, output_size)` and `(batch, units)`.
+        training: Whether dropout is active.
+
+    Example:
+
+    >>> inputs = np.random.random((8, 10, 5)).astype("float32")
+    >>> rnn = keras.layers.RNN(NASCell(4, projection=3), return_state=True)
+    >>> [tuple(tensor.shape) for tensor in rnn(inputs)]
+    [(8, 3), (8, 3), (8, 4)]
+    """
+
+    num_gates = 8
+
+    def __init__(
+        self,
+        units,
+        projection=None,
+        use_bias=False,
+        recurrent_initializer="glorot_uniform",
+        projection_initializer="glorot_uniform",
+        projection_regularizer=None,
+        projection_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            use_bias=use_bias,
+            recurrent_initializer=recurrent_initializer,
+            **kwargs,
+        )
+        if not is_activation(self.activation, "tanh"):
+            raise ValueError(
+                "`activation` must be 'tanh' (the nonlinearities of NASCell "
+                "are those of the searched cell), got "
+                f"activation={kwargs.get('activation')!r}"
+            )
+        self.projection = check_positive_int(
+            "projection", projection, allow_none=True
+        )
+        self.projection_initializer = initializers.get(projection_initializer)
+        self.projection_regularizer = regularizers.get(projection_regularizer)
+        self.projection_constraint = constraints.get(projection_constraint)
+        self.output_size = self.projection or units
+        self.state_size = [self.output_size, units]
+
+    def build(self, input_shape):
+        # Created in TFA's order, so `get_weights()` lists them as TFA does.
+        width = self.num_gates * self.units
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.output_size, width),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], width),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(width,),
+                name="bias",
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        self.projection_weights = None
+        if self.projection is not None:
+            self.projection_weights = self.add_weight(
+                shape=(self.units, self.projection),
+                name="projection_weights",
+                initializer=self.projection_initializer,
+                regularizer=self.projection_regularizer,
+                constraint=self.projection_constraint,
+            )
+
+    def project_inputs(self, inputs):
+        # The bias belongs to the recurrent blocks (see `recurrent_step`):
+        # block 3 multiplies the two parts.
+        return ops.matmul(inputs, self.kernel)
+
+    def recurrent_step(self, projected_inputs, states, training=False):
+        h_tm1, c_tm1 = states
+        h_dropped = self.drop_recurrent_state(h_tm1, training)
+        recurrent = ops.matmul(h_dropped, self.recurrent_kernel)
+        if self.use_bias:
+            recurrent = recurrent + self.bias
+        x = ops.split(projected_inputs, self.num_gates, axis=-1)
+        m = ops.split(recurrent, self.num_gates, axis=-1)
+        sigmoid, relu, tanh = ops.sigmoid, ops.relu, ops.tanh
+        a_0 = sigmoid(x[0] + m[0])
+        a_1 = relu(x[1] + m[1])
+        a_2 = sigmoid(x[2] + m[2])
+        a_3 = relu(x[3] * m[3])
+        a_4 = tanh(x[4] + m[4])
+        a_5 = sigmoid(x[5] + m[5])
+        a_6 = tanh(x[6] + m[6])
+        a_7 = sigmoid(x[7] + m[7])
+        c = tanh(tanh(a_0 * a_1) + c_tm1) * tanh(a_2 + a_3)
+        h = tanh(c * tanh(tanh(a_4 * a_5) + sigmoid(a_6 + a_7)))
+        if self.projection is not None:
+            h = ops.matmul(h, self.projection_weights)
+        return h, [h, c]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "projection": self.projection,
+            "projection_initializer": initializers.serialize(
+                self.projection_initializer
+            ),
+            "projection_regularizer": regularizers.serialize(
+                self.projection_regularizer
+            ),
+            "projection_constraint": constraints.serialize(
+                self.projection_constraint
+            ),
+        }
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class NAS(RecurrentLayer):
+    """Layer of the NAS cell (Zoph & Le 2017), as TFA's `NASCell` in
+    `keras.layers.RNN`.
+
+    Runs `NASCell` over a sequence, with the input projection taken out of
+    the recurrent step. With `projection`, the outputs and the first state
+    are `projection` wide.
+
+    Args:
+        units: Positive integer, the width of the cell state.
+        **kwargs: Every argument of `NASCell` (`projection`, ...) and of
+            `keras.layers.RNN` (`return_sequences`, `return_state`,
+            `go_backwards`, `stateful`, `unroll`, `zero_output_for_mask`).
+
+    Call arguments:
+        sequences: A 3D tensor `(batch, timesteps, features)`.
+        initial_state: Optional `[h, c]`.
+        mask: Optional boolean `(batch, timesteps)`.
+        training: Whether dropout is active.
+
+    Example:
+
+    >>> inputs = np.random.random((8, 10, 5)).astype("float32")
+    >>> tuple(NAS(4, return_sequences=True)(inputs).shape)
+    (8, 10, 4)
+    """
+
+    cell_class = NASCell
+
+    projection = property(lambda self: self.cell.projection)
