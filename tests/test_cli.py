@@ -13,7 +13,7 @@ from rnnzoo import cli
 
 def test_list_prints_matching_models(capsys):
     assert cli.main(["list", "*tagger*"]) == 0
-    assert capsys.readouterr().out.split() == ["upos_tagger"]
+    assert capsys.readouterr().out.split() == ["upos_tagger", "upos_tagger_crf"]
 
 
 def test_info_prints_the_config(capsys):

@@ -5,12 +5,15 @@ modelling heads (Rei 2017)."""
 import keras
 import numpy as np
 
+from rnnzoo.layers.crf_layer import CRF
 from rnnzoo.models.backbone import BACKBONE_ARGUMENTS
 from rnnzoo.models.backbone import RecurrentBackbone
 from rnnzoo.models.base import RecurrentModel
 from rnnzoo.models.characters import CHARACTER_ARGUMENTS
 from rnnzoo.models.characters import CHARACTER_IDS
 from rnnzoo.models.characters import TOKEN_IDS
+from rnnzoo.models.crf_tagging import TagDecoding
+from rnnzoo.models.crf_tagging import without_tags
 from rnnzoo.models.encoder import SplitDirections
 from rnnzoo.models.language_model_heads import LanguageModelHead
 from rnnzoo.models.language_model_heads import language_model_targets
@@ -20,6 +23,7 @@ from rnnzoo.models.raw_inputs import is_token_lists
 from rnnzoo.models.raw_inputs import require_preprocessor
 from rnnzoo.models.task_backbone import takes_backbone
 from rnnzoo.models.task_backbone import task_backbone
+from rnnzoo.validation import check_bool
 from rnnzoo.validation import check_choice
 from rnnzoo.validation import check_positive_int
 
@@ -30,12 +34,12 @@ from rnnzoo.validation import check_positive_int
     defaults={"bidirectional": True},
     fixed={"return_first_layer": True},
 )
-class SequenceTagger(RecurrentModel):
+class SequenceTagger(TagDecoding, RecurrentModel):
     """A recurrent tagger: one tag per step.
 
     ```
     inputs -> embedding (tokens) -> RecurrentStack -> dropout
-           -> Dense(num_tags) at every step ("tags")
+           -> Dense(num_tags) at every step ("tags") [-> CRF ("crf")]
     ```
 
     With `character_vocab_size` (see `RecurrentBackbone`), each word is
@@ -80,6 +84,18 @@ class SequenceTagger(RecurrentModel):
     output (`from_logits` with `activation=None`) and accuracy metrics named
     `"accuracy"`.
 
+    With `crf=True`, a linear-chain CRF (`rnnzoo.layers.CRF`, Lample et
+    al. 2016, "Neural architectures for named entity recognition") scores
+    whole tag sequences: the per-step scores are its unary potentials, and
+    it learns the score of each tag after each other tag. The model's
+    output (`predict`, `call`) is then the potentials; the tagger trains
+    on the CRF negative log-likelihood of the gold tags (per real token,
+    see `rnnzoo.models.crf_tagging.crf_loss`; `compile` picks it, and
+    takes no other loss for the tags), its accuracy metrics score the
+    Viterbi path (in `fit` as in `evaluate`), and `predict_tags` and `tag`
+    return the Viterbi path. A `sample_weight` then weighs sentences
+    `(batch,)` or steps `(batch, steps)`, 0 marking padding.
+
     Args:
         num_tags: Positive integer, the number of tags.
         backbone: A `RecurrentBackbone` to share (e.g. a pretrained
@@ -89,6 +105,8 @@ class SequenceTagger(RecurrentModel):
         activation: `"softmax"` (default) or `None` for logits.
         language_model_heads: Whether to add the auxiliary next-token (and
             previous-token) heads. Needs token inputs with `mask_zero=True`.
+        crf: Whether to decode with a linear-chain CRF over the per-step
+            scores (which then stay linear: `activation` is `None`).
         **kwargs: Without `backbone`, the arguments of a new one, e.g.
             `cell`, `units`, `bidirectional` (here default `True`),
             `vocab_size`, or `character_vocab_size` and the other
@@ -113,6 +131,13 @@ class SequenceTagger(RecurrentModel):
     ...                 "character_ids": np.ones((1, 3, 5), "int32")},
     ...                verbose=0).shape
     (1, 3, 4)
+
+    With a CRF, the tags are the Viterbi path:
+
+    >>> tagger = SequenceTagger(num_tags=4, vocab_size=50, units=8, crf=True)
+    >>> tagger.compile()
+    >>> tagger.predict_tags(np.array([[3, 4, 5, 0]])).shape
+    (1, 4)
     """
 
     def __init__(
@@ -121,9 +146,14 @@ class SequenceTagger(RecurrentModel):
         backbone: RecurrentBackbone | None = None,
         activation: str | None = "softmax",
         language_model_heads: bool = False,
+        crf: bool = False,
         **kwargs,
     ):
         check_positive_int("num_tags", num_tags)
+        check_bool("crf", crf)
+        if crf:
+            # The CRF's potentials are unnormalized scores.
+            activation = None
         check_choice("activation", activation, ("softmax", None))
         backbone, backbone_arguments = task_backbone(
             type(self), backbone, kwargs
@@ -152,6 +182,8 @@ class SequenceTagger(RecurrentModel):
         tags = keras.layers.Dense(
             num_tags, activation=activation, dtype="float32", name="tags"
         )(sequence)
+        if crf:
+            tags = CRF(dtype="float32", name="crf")(tags)
         outputs = tags
         if language_model_heads:
             outputs = {
@@ -167,6 +199,7 @@ class SequenceTagger(RecurrentModel):
             **backbone_arguments,
             activation=activation,
             language_model_heads=language_model_heads,
+            crf=crf,
         )
 
     @property
@@ -228,17 +261,12 @@ class SequenceTagger(RecurrentModel):
             raise ValueError(
                 "`texts` must be a sentence, a list of sentences or a list "
                 f"of token lists, got {describe(texts)}. For token ids, "
-                "call `predict` and take the argmax of the tags."
+                "call `predict_tags`."
             )
         sentences = preprocessor.tokenize(texts)
-        outputs = self.predict(
-            preprocessor.model_inputs(sentences),
-            batch_size=batch_size,
-            verbose=0,
+        tag_ids = self.predict_tags(
+            preprocessor.model_inputs(sentences), batch_size=batch_size
         )
-        if isinstance(outputs, dict):
-            outputs = outputs["tags"]
-        tag_ids = np.asarray(outputs).argmax(axis=-1)
         return [
             [
                 (token, preprocessor.label_name(int(tag_ids[row, step])))
@@ -273,6 +301,9 @@ class SequenceTagger(RecurrentModel):
                 from_logits=from_logits
             )
 
+        if self.crf:
+            # The tags' loss is the CRF's own (see `compute_loss`).
+            return without_tags(self._per_output(make))
         return self._per_output(make)
 
     def default_metrics(self):
@@ -283,7 +314,9 @@ class SequenceTagger(RecurrentModel):
     def default_loss_weights(self):
         if not self.language_model_heads:
             return None
-        return {key: 1.0 if key == "tags" else 0.1 for key in self.output_keys}
+        weights = {key: 0.1 for key in self.output_keys}
+        weights["tags"] = 1.0
+        return without_tags(weights) if self.crf else weights
 
 
 def _language_model_heads(backbone, head_dropout) -> dict:

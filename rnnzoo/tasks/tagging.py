@@ -134,6 +134,11 @@ class Tagging(TaskShape):
         return found
 
     def compile_arguments(self, model):
+        """Accuracy over the real tokens (`MaskedAccuracy`) and the
+        tagger's own loss: cross-entropy, or with `crf=True` the CRF
+        negative log-likelihood, which the tagger computes itself (its
+        `default_loss` is then `None`, or the heads' losses only) and whose
+        accuracy scores the Viterbi tags."""
         if _has_heads(model):
             return {
                 "loss": model.default_loss(),

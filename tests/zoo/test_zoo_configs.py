@@ -57,7 +57,7 @@ def test_a_fresh_model_takes_its_vocabulary_sizes_from_the_data():
 
 
 def test_list_models_wildcards_and_pretrained():
-    assert rnnzoo.list_models("*tagger*") == ["upos_tagger"]
+    assert rnnzoo.list_models("*tagger*") == ["upos_tagger", "upos_tagger_crf"]
     pretrained = rnnzoo.list_models(pretrained=True)
     for entry in pretrained:
         name, tag = entry.split(".", 1)
