@@ -25,6 +25,12 @@ from rnnzoo.models.pooling import MaskedMaxPooling
 from rnnzoo.models.pooling import MaskedMeanPooling
 from rnnzoo.models.pooling import get_pooling
 from rnnzoo.models.regressor import SequenceRegressor
+from rnnzoo.models.scheduled_sampling import ScheduledSampling
 from rnnzoo.models.seq2seq import Seq2Seq
 from rnnzoo.models.sequence_encoder import SequenceEncoder
 from rnnzoo.models.tagger import SequenceTagger
+from rnnzoo.models.tree_classifier import TreeClassifier
+from rnnzoo.models.tree_metrics import NodeAccuracy
+from rnnzoo.models.tree_metrics import NodeLoss
+from rnnzoo.models.tree_metrics import RootAccuracy
+from rnnzoo.models.tree_metrics import RootBinaryAccuracy

@@ -78,7 +78,8 @@ class ImageCaptioner(EncoderDecoderModel):
         cell_kwargs: Dict of further arguments of every cell.
         embedding_dim: Width of the word embedding; default `units`.
         attention: `"bahdanau"` (default, the soft attention of Xu et al.),
-            `"luong"` or `None` (the image reaches the decoder through its
+            `"luong"`, `"bahdanau_monotonic"`, `"luong_monotonic"` (Raffel
+            et al. 2017) or `None` (the image reaches the decoder through its
             initial state only, as in Show and Tell).
         attention_units: Width of the attention's hidden layer.
         attention_kwargs: Further arguments of the attention.

@@ -9,6 +9,8 @@ from keras import ops
 from rnnzoo.layers.attention_decoder import AttentionDecoder
 from rnnzoo.models.arguments import check_cell_arguments
 from rnnzoo.models.encoder import RecurrentStack
+from rnnzoo.models.scheduled_sampling import active_feeding
+from rnnzoo.models.scheduled_sampling import decode_with_feeding
 from rnnzoo.models.stepping import embedding_lookup
 from rnnzoo.models.stepping import stack_step
 from rnnzoo.models.stepping import stack_zero_state
@@ -17,7 +19,13 @@ from rnnzoo.validation import check_choice
 from rnnzoo.validation import check_positive_int
 from rnnzoo.validation import check_rate
 
-ATTENTIONS = ("bahdanau", "luong", None)
+ATTENTIONS = (
+    "bahdanau",
+    "luong",
+    "bahdanau_monotonic",
+    "luong_monotonic",
+    None,
+)
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -40,7 +48,7 @@ class TokenDecoder(keras.layers.Layer):
     The decoder state is a list with one entry per layer, each the list of
     that layer's states; the top attention layer's entry is the
     `AttentionDecoder` state (its cell's states, then the attentional
-    vector).
+    vector, then with monotonic attention the previous alignment).
 
     Token id 0 is padding: padded target steps keep the state, and the
     logits carry the mask `token_ids != 0`, so Keras leaves them out of the
@@ -52,9 +60,12 @@ class TokenDecoder(keras.layers.Layer):
         units: Positive integer, width of every decoder layer.
         cell: Registry name of the recurrent cell. Default `"lstm"`.
         num_layers: Positive integer, number of decoder layers. Default 1.
-        attention: `"bahdanau"`, `"luong"` or `None`. Default
-            `"bahdanau"`. Luong attention defaults to the `"general"` score,
-            which allows a memory of any width.
+        attention: `"bahdanau"`, `"luong"`, their monotonic forms
+            `"bahdanau_monotonic"` and `"luong_monotonic"` (Raffel et al.
+            2017; `attention_kwargs` such as `{"mode": "parallel",
+            "score_bias_init": -4.0}`), or `None`. Default `"bahdanau"`.
+            Luong attention defaults to the `"general"` score, which allows
+            a memory of any width.
         attention_units: Width of the attention's hidden layer.
         attention_kwargs: Dict of further arguments of the attention, e.g.
             `{"score": "concat"}` or `{"normalize": True}`.
@@ -80,6 +91,11 @@ class TokenDecoder(keras.layers.Layer):
         mask: Optional boolean `(batch, steps)`; default `token_ids != 0`.
         training: Whether dropout is active.
         return_alignments: Whether to also return the attention weights.
+
+    Inside a `rnnzoo.models.scheduled_sampling.feeding_scope` (training
+    with scheduled sampling), the teacher-forced pass runs one step at a
+    time, each step reading either the true previous token or the
+    decoder's own prediction.
 
     Returns:
         Logits `(batch, steps, vocab_size)`; with `return_alignments=True`,
@@ -165,7 +181,7 @@ class TokenDecoder(keras.layers.Layer):
         self.attention_decoder = None
         if attention is not None:
             options = dict(self.attention_kwargs)
-            if attention == "luong":
+            if attention.startswith("luong"):
                 options.setdefault("score", "general")
             self.attention_decoder = AttentionDecoder(
                 units,
@@ -250,6 +266,19 @@ class TokenDecoder(keras.layers.Layer):
     ):
         if mask is None:
             mask = ops.not_equal(token_ids, 0)
+        feeding = active_feeding()
+        if feeding is not None:
+            logits, alignments = decode_with_feeding(
+                self,
+                feeding,
+                token_ids,
+                memory,
+                initial_state,
+                memory_mask,
+                mask,
+                training,
+            )
+            return (logits, alignments) if return_alignments else logits
         states = self._layer_states(initial_state)
         x = self.embedding(token_ids)
         if self.stack is not None:
@@ -313,13 +342,15 @@ class TokenDecoder(keras.layers.Layer):
             return None
         return self.attention_decoder.prepare_memory(memory, memory_mask)
 
-    def step(self, tokens, state, memory_cache=None):
-        """Runs one decoder step (inference: no dropout).
+    def step(self, tokens, state, memory_cache=None, training=False):
+        """Runs one decoder step.
 
         Args:
             tokens: int `(batch,)`, the previous token of every sequence.
             state: The decoder state, from `get_initial_state` or `step`.
             memory_cache: The result of `prepare_memory`.
+            training: Whether dropout is active. Default `False`
+                (generation).
 
         Returns:
             `(logits, new_state, alignment)`: `(batch, vocab_size)` logits,
@@ -330,15 +361,15 @@ class TokenDecoder(keras.layers.Layer):
         new_state = []
         if self.stack is not None:
             plain = len(self.stack.recurrent_layers)
-            x, lower = stack_step(self.stack, x, state[:plain])
+            x, lower = stack_step(self.stack, x, state[:plain], training)
             new_state.extend(lower)
         alignment = None
         if self.attention_decoder is not None:
             x, top, alignment = self.attention_decoder.step(
-                x, state[-1], memory_cache, training=False
+                self._drop(x, training), state[-1], memory_cache, training
             )
             new_state.append(top)
-        return self.output_layer(x), new_state, alignment
+        return self.output_layer(self._drop(x, training)), new_state, alignment
 
     def get_config(self):
         return {

@@ -30,6 +30,7 @@ from rnnzoo.models.generated_tokens import numeric_inputs
 from rnnzoo.models.generated_tokens import shift_targets
 from rnnzoo.models.generated_tokens import suppress_padding
 from rnnzoo.models.generated_tokens import to_vocabulary
+from rnnzoo.models.scheduled_sampling import ScheduledSamplingTraining
 from rnnzoo.validation import check_positive_int
 from rnnzoo.validation import check_string
 
@@ -221,10 +222,11 @@ class GenerativeModel(RecurrentModel):
         )
 
 
-class EncoderDecoderModel(GenerativeModel):
+class EncoderDecoderModel(ScheduledSamplingTraining, GenerativeModel):
     """Base of the encoder-decoder generators (`Seq2Seq`,
     `ImageCaptioner`): an encoder, and a `TokenDecoder` named `"decoder"`
-    that runs teacher-forced in `fit` and step by step in `generate`.
+    that runs teacher-forced in `fit` (with scheduled sampling after
+    `set_scheduled_sampling`) and step by step in `generate`.
 
     A subclass implements `encode(inputs)` and `generation_input_spec()`,
     and remembers `start_token`, `end_token`, `vocabulary` and `separator`.

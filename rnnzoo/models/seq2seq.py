@@ -76,7 +76,9 @@ class Seq2Seq(EncoderDecoderModel):
             `**kwargs`.
         target_vocab_size: Number of target token ids, padding, start and
             end included; default `vocab_size`.
-        attention: `"bahdanau"` (default), `"luong"` or `None`.
+        attention: `"bahdanau"` (default), `"luong"`, their monotonic
+            forms `"bahdanau_monotonic"` and `"luong_monotonic"` (Raffel et
+            al. 2017), or `None`.
         attention_units: Width of the attention's hidden layer.
         attention_kwargs: Further arguments of the attention.
         target_embedding_dim: Width of the target embedding; default

@@ -46,18 +46,22 @@ def stack_zero_state(stack, batch_size, dtype="float32") -> list:
     ]
 
 
-def stack_step(stack, inputs, states):
+def stack_step(stack, inputs, states, training=False):
     """Runs one step of a forward `RecurrentStack` through its cells.
 
-    The same computation as the stack over a sequence, one step at a time
-    and without dropout: each layer's cell reads the output of the layer
-    below, and with `residual=True` a layer of equal input and output width
-    adds its input to its output.
+    The same computation as the stack over a sequence, one step at a time:
+    each layer's cell reads the output of the layer below, and with
+    `residual=True` a layer of equal input and output width adds its input
+    to its output.
 
     Args:
         stack: A `RecurrentStack` with `bidirectional=False`.
         inputs: `(batch, features)`, the step's input.
         states: One list of state tensors per layer.
+        training: Whether dropout is active: the stack's dropout on every
+            layer's input, and the cells' own (whose per-sequence masks a
+            loop makes beforehand, see `rnnzoo.layers.decoder_parts`).
+            Default `False` (generation).
 
     Returns:
         `(outputs, new_states)`: `(batch, units)` and the new states.
@@ -66,7 +70,12 @@ def stack_step(stack, inputs, states):
     x = inputs
     new_states = []
     for layer, layer_states in zip(layers, states):
-        outputs, new = layer.cell(x, list(layer_states), training=False)
+        cell_inputs = x
+        if training and stack.dropout_layer is not None:
+            cell_inputs = stack.dropout_layer(x, training=True)
+        outputs, new = layer.cell(
+            cell_inputs, list(layer_states), training=training
+        )
         new_states.append(
             list(new) if isinstance(new, (list, tuple)) else [new]
         )

@@ -24,6 +24,7 @@ TRAINING_KEYS = (
     "loss",
     "metrics",
     "early_stopping_patience",
+    "scheduled_sampling",
 )
 SCHEDULES = ("constant", "cosine", "linear")
 
@@ -122,7 +123,8 @@ def compile_model(model, task, training: dict, optimizer, jit_compile):
     """Compiles `model` with its task's loss and metrics (see
     `rnnzoo.tasks.TaskShape.compile_arguments`; `task` a name or a task),
     `training.loss` and `training.metrics` when the config names them,
-    `optimizer` and `jit_compile`."""
+    `optimizer` and `jit_compile`; and sets `training.scheduled_sampling`
+    (see `rnnzoo.models.scheduled_sampling`) when the config has it."""
     arguments = get_task(task).compile_arguments(model)
     if training.get("loss"):
         arguments["loss"] = training["loss"]
@@ -131,3 +133,11 @@ def compile_model(model, task, training: dict, optimizer, jit_compile):
         names = {getattr(m, "name", m) for m in arguments["metrics"]}
         arguments["metrics"] += [m for m in extra if m not in names]
     model.compile(optimizer=optimizer, jit_compile=jit_compile, **arguments)
+    scheduled_sampling = training.get("scheduled_sampling")
+    if scheduled_sampling is not None:
+        if not hasattr(model, "set_scheduled_sampling"):
+            raise ValueError(
+                "`training.scheduled_sampling` needs an encoder-decoder model "
+                f"(Seq2Seq, ImageCaptioner), got {type(model).__name__}"
+            )
+        model.set_scheduled_sampling(scheduled_sampling)

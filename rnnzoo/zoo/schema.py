@@ -18,6 +18,7 @@ import yaml
 from rnnzoo.decoding.strategies import STRATEGY_OPTIONS
 from rnnzoo.decoding.strategies import decoding_options
 from rnnzoo.tasks import task_names
+from rnnzoo.zoo.schema_training import training_errors
 
 
 class ConfigError(ValueError):
@@ -208,6 +209,9 @@ CONFIG_SCHEMA = Mapping(
                 "metrics": ListOf(STRING),
                 "early_stopping_patience": INTEGER,
                 "schedule": SCHEDULE,
+                # A `rnnzoo.models.ScheduledSampling` recipe, checked by
+                # `rnnzoo.zoo.schema_training`.
+                "scheduled_sampling": Mapping(values=ANY),
             },
             required=("optimizer", "learning_rate", "epochs", "batch_size"),
         ),
@@ -349,6 +353,7 @@ def validate_config(config, source="<config>"):
                 ("name", f"must not contain '.', got {config['name']!r}")
             )
         errors += argument_errors(config)
+        errors += training_errors(config)
     if errors:
         raise ConfigError(
             "\n".join(
