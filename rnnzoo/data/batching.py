@@ -66,8 +66,10 @@ def pad_and_batch(
     buckets: Sequence[int] | None = None,
     sequence_length: int | None = None,
     drop_remainder: bool = False,
+    padding_values=None,
 ) -> tf.data.Dataset:
-    """Batches variable-length examples, padding with zeros.
+    """Batches variable-length examples, padding with zeros (or
+    `padding_values`).
 
     Every dimension of unknown size (the steps) is padded:
 
@@ -88,6 +90,9 @@ def pad_and_batch(
         sequence_length: The one padded length when there are no buckets.
         drop_remainder: Whether to drop each bucket's last partial batch,
             so the batch dimension is static too (as TPUs want).
+        padding_values: The value of padded entries, one scalar per
+            component in the structure of an example (e.g. -1 for the
+            children of a tree's padding nodes); `None` pads with zeros.
 
     Returns:
         The batched dataset.
@@ -105,6 +110,7 @@ def pad_and_batch(
             length_fn,
             bucket_boundaries=boundaries,
             bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+            padding_values=padding_values,
             pad_to_bucket_boundary=True,
             drop_remainder=drop_remainder,
         )
@@ -114,9 +120,14 @@ def pad_and_batch(
             padded_shapes=_fixed_length_shapes(
                 dataset.element_spec, sequence_length
             ),
+            padding_values=padding_values,
             drop_remainder=drop_remainder,
         )
-    return dataset.padded_batch(batch_size, drop_remainder=drop_remainder)
+    return dataset.padded_batch(
+        batch_size,
+        padding_values=padding_values,
+        drop_remainder=drop_remainder,
+    )
 
 
 def cache_and_shuffle(

@@ -17,7 +17,12 @@ from rnnzoo.data.vectorizers import text_vectorization
 from rnnzoo.tasks.registry import get_task
 
 # The standardization of datasets whose text is already tokenized.
-STANDARDIZE = {"sst2": "lower", "sst2_phrases": "lower", "sst_trees": "lower"}
+STANDARDIZE = {
+    "sst2": "lower",
+    "sst2_phrases": "lower",
+    "sst_trees": "lower",
+    "sst_treebank": "lower",
+}
 # The vectorizer feature of a language model's tokens.
 LANGUAGE_MODEL_FEATURE = "tokens"
 # The vectorizer feature of a tagger's characters.

@@ -174,7 +174,13 @@ def make_pipeline(
     * `music_modelling`: `(rolls (B, T, 88), next rolls (B, T, 88),
       sample_weights (B, T))`;
     * `language_modelling`: `(token_ids (B, bptt), next_token_ids
-      (B, bptt))`.
+      (B, bptt))`;
+    * `tree_classification`: `({"token_ids": (B, N), "children": (B, N,
+      2)}, labels (B, N))`, N nodes in post-order (see
+      `rnnzoo.data.tree_batches`); padding nodes have token id 0 and
+      children and label -1, and trees are bucketed by their number of
+      nodes (never truncated: a larger tree than the largest bucket is an
+      error).
 
     The dict keys are the input names of `rnnzoo.models.Seq2Seq` and
     `ImageCaptioner`. Ids are int32 with 0 for padding (use
@@ -295,6 +301,7 @@ def make_pipeline(
         buckets=buckets,
         sequence_length=sequence_length,
         drop_remainder=drop_remainder,
+        padding_values=task.padding_values(),
     )
     return batches.prefetch(AUTOTUNE)
 

@@ -21,6 +21,7 @@ from rnnzoo.data import sst_trees
 from rnnzoo.data import text
 from rnnzoo.data import time_series
 from rnnzoo.data import translation
+from rnnzoo.data import tree_batches
 from rnnzoo.data.files import missing_data_dir_error
 from rnnzoo.data.files import resolve_data_dir
 
@@ -38,6 +39,7 @@ LANGUAGE_MODELLING = "language_modelling"
 MUSIC_MODELLING = "music_modelling"
 CAPTIONING = "captioning"
 FORECASTING = "forecasting"
+TREE_CLASSIFICATION = "tree_classification"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +91,13 @@ class DatasetInfo:
 
 
 _SENTIMENT = ("negative", "positive")
+_FINE_SENTIMENT = (
+    "very negative",
+    "negative",
+    "neutral",
+    "positive",
+    "very positive",
+)
 _SEQUENCE_TEXT = {"text": "string ()", "label": "int64 ()"}
 
 DATASETS = {
@@ -153,13 +162,7 @@ DATASETS = {
         ),
         DatasetInfo(
             name="sst_trees",
-            label_names=(
-                "very negative",
-                "negative",
-                "neutral",
-                "positive",
-                "very positive",
-            ),
+            label_names=_FINE_SENTIMENT,
             task=TEXT_CLASSIFICATION,
             description="Stanford Sentiment Treebank, fine-grained: 0-4 "
             "label of each sentence (or, with phrases=True, phrase).",
@@ -169,6 +172,25 @@ DATASETS = {
             source=sst_trees.SST_TREES_SOURCE,
             license="research use",
             loader=sst_trees.load_sst_trees,
+        ),
+        DatasetInfo(
+            name="sst_treebank",
+            label_names=_FINE_SENTIMENT,
+            task=TREE_CLASSIFICATION,
+            description="Stanford Sentiment Treebank as trees: each "
+            "sentence's binarized parse, a 0-4 label on every node (with "
+            "binary=True, SST-2's non-neutral trees, labels 0/1).",
+            features={
+                "tokens": "string (nodes,)",
+                "children": "int32 (nodes, 2)",
+                "labels": "int64 (nodes,)",
+                "text": "string ()",
+            },
+            splits={"train": 8_544, "validation": 1_101, "test": 2_210},
+            layout="sst_trees/{train,dev,test}.txt.gz",
+            source=sst_trees.SST_TREES_SOURCE,
+            license="research use",
+            loader=tree_batches.load_sst_treebank,
         ),
         DatasetInfo(
             name="japanese_vowels",

@@ -327,7 +327,10 @@ def distinct_phrases(
     }
 
 
-def _read_split(split, data_dir, dataset):
+def read_split(split: str, data_dir, dataset: str) -> list[SentimentTree]:
+    """The trees of one split: `data_dir/sst_trees/{train,dev,test}.txt.gz`
+    (or the release's plain `trees/*.txt`); `dataset` names the dataset
+    in the message of a missing file."""
     suffix = _SPLIT_FILES[split]
     path = find_file(
         data_dir,
@@ -361,7 +364,7 @@ def load_sst_trees(
         A dataset of `{"text": string, "label": int64}`, label 0-4.
     """
     reject_options("sst_trees", options)
-    trees = _read_split(split, data_dir, "sst_trees")
+    trees = read_split(split, data_dir, "sst_trees")
     if phrases:
         columns = distinct_phrases(trees)
     else:
@@ -390,7 +393,7 @@ def load_sst2_phrases(split: str, data_dir, **options) -> tf.data.Dataset:
         A dataset of `{"text": string, "label": int64}`, label 0 or 1.
     """
     reject_options("sst2_phrases", options)
-    trees = _read_split(split, data_dir, "sst2_phrases")
+    trees = read_split(split, data_dir, "sst2_phrases")
     if split == "train":
         columns = distinct_phrases(trees, binary=True, normalize=True)
     else:

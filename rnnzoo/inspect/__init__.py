@@ -28,3 +28,4 @@ from rnnzoo.inspect.tracking import TrackingUnits
 from rnnzoo.inspect.tracking import tracking_units
 from rnnzoo.inspect.training import GradientNormHistory
 from rnnzoo.inspect.training import training_gradient_norms
+from rnnzoo.inspect.tree_plots import plot_tree

@@ -18,3 +18,5 @@ from rnnzoo.preprocessors.text import SeriesClassifierPreprocessor
 from rnnzoo.preprocessors.text import TaggerPreprocessor
 from rnnzoo.preprocessors.text import TextClassifierPreprocessor
 from rnnzoo.preprocessors.text import split_words
+from rnnzoo.preprocessors.trees import TreeClassifierPreprocessor
+from rnnzoo.preprocessors.trees import sentence_tokens

@@ -22,6 +22,7 @@ _BUILT_IN_MODULES = (
     "rnnzoo.tasks.tagging",
     "rnnzoo.tasks.generation",
     "rnnzoo.tasks.sequence_modelling",
+    "rnnzoo.tasks.trees",
 )
 
 
@@ -47,6 +48,10 @@ class TaskShape:
         text_input: Whether its exported model takes raw strings.
         takes_characters: Whether its pipelines can add each token's
             character ids (`max_word_length`).
+        early_stopping_monitor: The logged metric early stopping watches
+            and the best epoch is chosen by: the validation loss, or a
+            validation metric (`"val_accuracy"`), lowest best for a loss
+            and highest best otherwise.
     """
 
     name: str = ""
@@ -57,6 +62,7 @@ class TaskShape:
     streamed: bool = False
     text_input: bool = False
     takes_characters: bool = False
+    early_stopping_monitor: str = "val_loss"
 
     def __repr__(self):
         return f"<task {self.name}>"
@@ -136,6 +142,18 @@ class TaskShape:
 
     def check_examples(self, examples, inputs):
         """Raises when the examples cannot be batched for this task."""
+
+    def hidden_labels(self, targets):
+        """Which labels of a batch's targets are hidden (-1, as benchmarks
+        that keep their test labels secret ship them): bool, one per
+        label the task scores."""
+        return targets < 0
+
+    def padding_values(self):
+        """The values padded entries of a batch take, in the structure of
+        `formatter`'s examples (`rnnzoo.data.pad_and_batch`), or `None`
+        for zeros everywhere."""
+        return None
 
     # Zoo configs: pipeline options and the model arguments data decides.
 

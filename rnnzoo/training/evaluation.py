@@ -33,16 +33,22 @@ def check_labels_visible(task, config, dataset, split) -> None:
     Raises:
         ValueError: a label is negative.
     """
-    if not get_task(task).class_labels:
+    task = get_task(task)
+    if not task.class_labels:
         return
-    counts = dataset.map(
-        lambda x, y, *rest: tf.stack(
+
+    def count(x, y, *rest):
+        hidden = task.hidden_labels(y)
+        return tf.stack(
             [
-                tf.reduce_sum(tf.cast(y < 0, tf.int64)),
-                tf.size(y, out_type=tf.int64),
+                tf.reduce_sum(tf.cast(hidden, tf.int64)),
+                tf.size(hidden, out_type=tf.int64),
             ]
         )
-    ).reduce(tf.zeros([2], tf.int64), lambda total, count: total + count)
+
+    counts = dataset.map(count).reduce(
+        tf.zeros([2], tf.int64), lambda total, count: total + count
+    )
     hidden, total = (int(value) for value in counts.numpy())
     if hidden:
         name = config["data"]["dataset"]

@@ -38,11 +38,18 @@ def worker_folder(output_dir: Path, worker_index: int) -> Path:
     return Path(output_dir) / "workers" / f"worker_{worker_index}"
 
 
+def monitor_mode(monitor: str) -> str:
+    """`"min"` for a loss, `"max"` for any other metric (accuracy)."""
+    return "min" if monitor.endswith("loss") else "max"
+
+
 def _best_logged(output_dir, key) -> float | None:
-    """The lowest `key` in the run's CSV log so far, or `None`."""
+    """The best `key` in the run's CSV log so far (the lowest loss, the
+    highest of another metric), or `None`."""
     history = run_callbacks.read_csv_log(Path(output_dir) / HISTORY_FILE)
     values = [v for v in history.get(key, []) if v is not None]
-    return min(values) if values else None
+    best = min if monitor_mode(key) == "min" else max
+    return best(values) if values else None
 
 
 def restore_best_weights(model, run_dir, patience) -> None:
@@ -53,10 +60,14 @@ def restore_best_weights(model, run_dir, patience) -> None:
         model.load_weights(str(best))
 
 
-def _early_stopping(run_dir, output_dir, patience):
+def _early_stopping(run_dir, output_dir, patience, monitor="val_loss"):
+    mode = monitor_mode(monitor)
     return [
         keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=patience, restore_best_weights=True
+            monitor=monitor,
+            mode=mode,
+            patience=patience,
+            restore_best_weights=True,
         ),
         # EarlyStopping keeps the best weights in memory only: a resumed
         # run would restore the last checkpoint and export its weights.
@@ -64,19 +75,28 @@ def _early_stopping(run_dir, output_dir, patience):
         # already run as the bar, survive a restart.
         keras.callbacks.ModelCheckpoint(
             str(Path(run_dir) / BEST_WEIGHTS_FILE),
-            monitor="val_loss",
+            monitor=monitor,
+            mode=mode,
             save_best_only=True,
             save_weights_only=True,
-            initial_value_threshold=_best_logged(output_dir, "val_loss"),
+            initial_value_threshold=_best_logged(output_dir, monitor),
         ),
     ]
 
 
-def folder_callbacks(run_dir, output_dir, chief, model, patience, validation):
+def folder_callbacks(
+    run_dir,
+    output_dir,
+    chief,
+    model,
+    patience,
+    validation,
+    monitor="val_loss",
+):
     """The callbacks that keep a run's folder: non-finite-loss stop, state
-    resets of a stateful model, early stopping with its best weights,
-    CSV and TensorBoard logs (chief only), the epoch checkpoint and the
-    run state."""
+    resets of a stateful model, early stopping with its best weights (by
+    `monitor`, the task's `early_stopping_monitor`), CSV and TensorBoard
+    logs (chief only), the epoch checkpoint and the run state."""
     items = [run_callbacks.TerminateOnNonFiniteLoss()]
     if stateful(model):
         items.append(run_callbacks.ResetStates())
@@ -86,7 +106,7 @@ def folder_callbacks(run_dir, output_dir, chief, model, patience, validation):
             "split: no early stopping."
         )
     elif patience:
-        items += _early_stopping(run_dir, output_dir, patience)
+        items += _early_stopping(run_dir, output_dir, patience, monitor)
     if chief:
         # Before the checkpoint: an epoch logged but not checkpointed is
         # trimmed from the log on resume (see trim_csv_log).

@@ -207,6 +207,7 @@ class Run:
             self.model,
             patience,
             validation,
+            monitor=self.task.early_stopping_monitor,
         )
         items += self.extra_callbacks
         epochs = run_folder.epochs_to_run(

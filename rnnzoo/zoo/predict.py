@@ -8,8 +8,9 @@ result per input.
     rnnzoo predict jsb_music_gru.jsb_chorales prompt.npy --output-midi a.mid
 
 What an input is depends on the model: a text for the text models (a
-classifier's text, the tagger's sentence, the translator's source, a
-language model's prompt); an image file, or a `.npy` image array, for the
+classifier's text, a tree classifier's sentence or bracketed parse, the
+tagger's sentence, the translator's source, a language model's prompt); an
+image file, or a `.npy` image array, for the
 captioner; a `.npy` file for the numeric models: a series `(steps,
 features)` or a batch of them `(batch, steps, features)` for a classifier
 of series, a piano roll prompt `(steps, 88)` (or a batch) for the music
@@ -31,6 +32,7 @@ from rnnzoo.models import LanguageModel
 from rnnzoo.models import Seq2Seq
 from rnnzoo.models import SequenceClassifier
 from rnnzoo.models import SequenceTagger
+from rnnzoo.models import TreeClassifier
 from rnnzoo.zoo import registry
 
 
@@ -112,7 +114,7 @@ def predict(model, inputs, output_midi=None, **options) -> list:
     options = {k: v for k, v in options.items() if v is not None}
     reads, run, empty = _kind(model)
     kind = type(model).__name__
-    if options and run in (_classify, _tag):
+    if options and run in (_classify, _classify_tree, _tag):
         flags = ", ".join("--" + key.replace("_", "-") for key in options)
         raise ValueError(
             f"{flags}: only for generating models (translators, language "
@@ -130,7 +132,9 @@ def predict(model, inputs, output_midi=None, **options) -> list:
     present = [item for item in items if not _is_blank(item[1])]
     results = iter(run(model, present, options) if present else [])
     return [
-        Prediction(label, empty, "", {} if run is _classify else None)
+        Prediction(
+            label, empty, "", {} if run in (_classify, _classify_tree) else None
+        )
         if _is_blank(value)
         else next(results)
         for label, value in items
@@ -172,6 +176,8 @@ def _kind(model):
     if isinstance(model, SequenceClassifier):
         numeric = getattr(model, "input_dim", None) is not None
         return "series" if numeric else "text", _classify, None
+    if isinstance(model, TreeClassifier):
+        return "text", _classify_tree, None
     raise ValueError(
         f"rnnzoo predict does not handle {type(model).__name__} models"
     )
@@ -212,6 +218,24 @@ def _classify(model, items, options):
         _classified(model, label, row)
         for (label, _), row in zip(items, outputs)
     ]
+
+
+def _classify_tree(model, items, options):
+    """The root's label and probabilities of each text (a sentence, read
+    through the preprocessor's fallback tree, or a bracketed parse)."""
+    outputs = np.asarray(model.root_outputs([v for _, v in items]), "float64")
+    if model.activation is None:
+        outputs = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
+        outputs = outputs / outputs.sum(axis=-1, keepdims=True)
+    name = model.preprocessor.label_name if model.preprocessor else int
+    predictions = []
+    for (label, _), row in zip(items, outputs):
+        result = name(int(row.argmax()))
+        probabilities = {str(name(i)): float(p) for i, p in enumerate(row)}
+        predictions.append(
+            Prediction(label, result, str(result), probabilities)
+        )
+    return predictions
 
 
 def _classified(model, label, outputs) -> Prediction:

@@ -43,7 +43,13 @@ LOWER_IS_BETTER = {
 # The metric shown for a model whose config cites no reference.
 FALLBACK_METRICS = ("exact_match", "accuracy", "bleu", "perplexity", "loss")
 # Shown beside the main metric when a run reports them.
-OTHER_METRICS = ("accuracy", "bleu", "exact_match", "perplexity")
+OTHER_METRICS = (
+    "accuracy",
+    "binary_accuracy",
+    "bleu",
+    "exact_match",
+    "perplexity",
+)
 # Numbers below 10 are printed with this many significant digits.
 SIGNIFICANT_DIGITS = 4
 

@@ -37,6 +37,7 @@ EXPECTED = {
     "05_tuning",
     "06_gradient_flow",
     "07_generation",
+    "08_tree_lstm",
     "09_explaining_predictions",
 }
 # Notebooks that draw: each must show at least one figure inline.

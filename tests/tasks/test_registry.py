@@ -47,6 +47,7 @@ def test_a_task_needs_a_vectorizer_when_it_builds_one():
         "translation",
         "captioning",
         "language_modelling",
+        "tree_classification",
     }
 
 

