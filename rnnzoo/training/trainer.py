@@ -114,6 +114,8 @@ class Run:
             )
         self.policy = resolve_precision(precision, strategy)
         if jit_compile is None:
+            jit_compile = self.training.get("jit_compile")
+        if jit_compile is None:
             jit_compile = strategies.default_jit_compile(strategy)
         self.jit_compile = bool(jit_compile)
         if schedule is None:

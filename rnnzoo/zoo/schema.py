@@ -209,6 +209,10 @@ CONFIG_SCHEMA = Mapping(
                 "metrics": ListOf(STRING),
                 "early_stopping_patience": INTEGER,
                 "schedule": SCHEDULE,
+                # Whether to XLA-compile the train step (default: as the
+                # strategy suits, see `rnnzoo.training.strategies`); false
+                # where compiling costs more than it saves.
+                "jit_compile": BOOLEAN,
                 # A `rnnzoo.models.ScheduledSampling` recipe, checked by
                 # `rnnzoo.zoo.schema_training`.
                 "scheduled_sampling": Mapping(values=ANY),

@@ -200,3 +200,20 @@ def test_validation_fraction_holds_out_part_of_train(tmp_path):
         for split in ("train", "validation", "test")
     }
     assert sizes == {"train": 202, "validation": 68, "test": 370}
+
+
+def test_the_config_can_turn_xla_off_and_the_caller_back_on(tmp_path, sst2):
+    config = fixtures.classifier_config(epochs=1, jit_compile=False)
+    result = rnnzoo.train(
+        config, data_dir=sst2, output_dir=tmp_path / "off", verbose=0
+    )
+    assert result.jit_compile is False
+    assert result.model.jit_compile is False
+    forced = rnnzoo.train(
+        config,
+        data_dir=sst2,
+        output_dir=tmp_path / "on",
+        jit_compile=True,
+        verbose=0,
+    )
+    assert forced.jit_compile is True
