@@ -20,6 +20,7 @@ FOLDERS = {
     "sst2": "sst2",
     "sst2_phrases": "sst_trees",
     "sst_trees": "sst_trees",
+    "sst_treebank": "sst_trees",
     "ud_en_ewt": "ud_en_ewt",
     "multi30k_en_de": "multi30k",
     "ptb": "ptb",
