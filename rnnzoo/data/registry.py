@@ -99,6 +99,13 @@ _FINE_SENTIMENT = (
     "very positive",
 )
 _SEQUENCE_TEXT = {"text": "string ()", "label": "int64 ()"}
+# The datasets read from the Stanford Sentiment Treebank's files.
+_SST_TREEBANK_FILES = {
+    "layout": "sst_trees/{train,dev,test}.txt.gz",
+    "source": sst_trees.SST_TREES_SOURCE,
+    "license": "research use",
+}
+_SST_SENTENCE_SPLITS = {"train": 8_544, "validation": 1_101, "test": 2_210}
 
 DATASETS = {
     info.name: info
@@ -155,9 +162,7 @@ DATASETS = {
             "sst2's sentences.",
             features=_SEQUENCE_TEXT,
             splits={"train": 77_195, "validation": 872, "test": 1_821},
-            layout="sst_trees/{train,dev,test}.txt.gz",
-            source=sst_trees.SST_TREES_SOURCE,
-            license="research use",
+            **_SST_TREEBANK_FILES,
             loader=sst_trees.load_sst2_phrases,
         ),
         DatasetInfo(
@@ -167,10 +172,8 @@ DATASETS = {
             description="Stanford Sentiment Treebank, fine-grained: 0-4 "
             "label of each sentence (or, with phrases=True, phrase).",
             features=_SEQUENCE_TEXT,
-            splits={"train": 8_544, "validation": 1_101, "test": 2_210},
-            layout="sst_trees/{train,dev,test}.txt.gz",
-            source=sst_trees.SST_TREES_SOURCE,
-            license="research use",
+            splits=_SST_SENTENCE_SPLITS,
+            **_SST_TREEBANK_FILES,
             loader=sst_trees.load_sst_trees,
         ),
         DatasetInfo(
@@ -186,10 +189,8 @@ DATASETS = {
                 "labels": "int64 (nodes,)",
                 "text": "string ()",
             },
-            splits={"train": 8_544, "validation": 1_101, "test": 2_210},
-            layout="sst_trees/{train,dev,test}.txt.gz",
-            source=sst_trees.SST_TREES_SOURCE,
-            license="research use",
+            splits=_SST_SENTENCE_SPLITS,
+            **_SST_TREEBANK_FILES,
             loader=tree_batches.load_sst_treebank,
         ),
         DatasetInfo(

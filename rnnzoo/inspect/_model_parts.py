@@ -5,6 +5,8 @@ layer for the length of one computation."""
 import contextlib
 
 import keras
+import numpy as np
+from keras import ops
 
 from rnnzoo.validation import check_choice
 
@@ -162,3 +164,21 @@ def batch_size_of(inputs) -> int:
     """The leading dimension of the first array in `inputs`."""
     first = keras.tree.flatten(inputs)[0]
     return int(keras.ops.shape(first)[0])
+
+
+def check_output_is_first_state(layer, output, first_state, tool):
+    """Raises unless the cell of `layer` returns, as its output, the first
+    entries of its first state: `tool` (the diagnostic's name, for the
+    message) reads the hidden state there."""
+    units = int(output.shape[-1])
+    if first_state.shape[-1] < units or not np.allclose(
+        ops.convert_to_numpy(output),
+        ops.convert_to_numpy(first_state[:, :units]),
+    ):
+        raise ValueError(
+            f"The cell of layer '{layer.name}' "
+            f"({type(layer.cell).__name__}) does not return its hidden "
+            "state as the first entries of its first state; "
+            f"`{tool}` supports cells that do (every cell of the "
+            "rnnzoo registry, Keras's SimpleRNN, LSTM and GRU)"
+        )

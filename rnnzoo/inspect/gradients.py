@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from rnnzoo.inspect._model_parts import check_output_is_first_state
 from rnnzoo.inspect._model_parts import find_recurrent_layer
 from rnnzoo.inspect._model_parts import replaced_attribute
 from rnnzoo.validation import check_choice
@@ -96,7 +97,9 @@ class _ProbedLoop:
             output, new_states = cell(sequences[:, t], states, training=False)
             new_states = list(keras.tree.flatten(new_states))
             if t == 0:
-                self._check_output_is_first_state(output, new_states[0])
+                check_output_is_first_state(
+                    self.layer, output, new_states[0], "gradient_flow"
+                )
             units = int(output.shape[-1])
             if self.mask is not None:
                 step_mask = self.mask[:, t : t + 1]
@@ -112,20 +115,6 @@ class _ProbedLoop:
             outputs.append(output)
         self.last_output = outputs[-1]
         return outputs[-1], ops.stack(outputs, axis=1), states
-
-    def _check_output_is_first_state(self, output, first_state):
-        units = int(output.shape[-1])
-        if first_state.shape[-1] < units or not np.allclose(
-            ops.convert_to_numpy(output),
-            ops.convert_to_numpy(first_state[:, :units]),
-        ):
-            raise ValueError(
-                f"The cell of layer '{self.layer.name}' "
-                f"({type(self.layer.cell).__name__}) does not return its "
-                "hidden state as the first entries of its first state; "
-                "`gradient_flow` supports cells that do (every cell of "
-                "the rnnzoo registry, Keras's SimpleRNN, LSTM and GRU)"
-            )
 
     def _add_probes(self, states, units):
         """Adds a zero probe `δ_t`, watched by the tape, to the states

@@ -11,6 +11,7 @@ from keras import ops
 
 from rnnzoo.inspect._gates import gate_activations
 from rnnzoo.inspect._gates import has_cell_state
+from rnnzoo.inspect._model_parts import check_output_is_first_state
 from rnnzoo.inspect._model_parts import find_recurrent_layer
 from rnnzoo.inspect._model_parts import replaced_attribute
 from rnnzoo.inspect._sequences import prepare_sequences
@@ -110,7 +111,9 @@ def _step_through(layer, sequences, initial_state, mask):
         output, new_states = layer.cell(sequences[:, t], states, training=False)
         new_states = list(keras.tree.flatten(new_states))
         if t == 0:
-            _check_output_is_first_state(layer, output, new_states[0])
+            check_output_is_first_state(
+                layer, output, new_states[0], "hidden_states"
+            )
             units = int(output.shape[-1])
         if mask is not None:
             new_states = [
@@ -125,21 +128,6 @@ def _step_through(layer, sequences, initial_state, mask):
         return [ops.stack(parts, axis=1) for parts in zip(*steps)]
 
     return sequences, stacked(before), stacked(after), mask, units
-
-
-def _check_output_is_first_state(layer, output, first_state):
-    units = int(output.shape[-1])
-    if first_state.shape[-1] < units or not np.allclose(
-        ops.convert_to_numpy(output),
-        ops.convert_to_numpy(first_state[:, :units]),
-    ):
-        raise ValueError(
-            f"The cell of layer '{layer.name}' "
-            f"({type(layer.cell).__name__}) does not return its hidden "
-            "state as the first entries of its first state; "
-            "`hidden_states` supports cells that do (every cell of the "
-            "rnnzoo registry, Keras's SimpleRNN, LSTM and GRU)"
-        )
 
 
 def hidden_states(

@@ -22,14 +22,12 @@ import inspect
 
 import keras
 from keras import activations
-from keras import constraints
-from keras import initializers
 from keras import ops
-from keras import regularizers
 
 # `keras.layers.RNN` prepares per-sequence dropout masks only for cells that
 # derive from this class.
 from rnnzoo.layers.keras_internals import DropoutRNNCell
+from rnnzoo.layers.weight_options import StandardWeightsLayer
 from rnnzoo.validation import check_positive_int
 from rnnzoo.validation import check_rate
 
@@ -39,7 +37,7 @@ def is_activation(function, name):
     return function is activations.get(name)
 
 
-class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
+class RecurrentCell(StandardWeightsLayer, DropoutRNNCell):
     """Base class of rnnzoo's cells: gate-block weights and dropout.
 
     A subclass sets `num_gates` (the number of `units`-wide blocks in
@@ -72,17 +70,6 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
     def __init__(
         self,
         units,
-        activation="tanh",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        recurrent_regularizer=None,
-        bias_regularizer=None,
-        kernel_constraint=None,
-        recurrent_constraint=None,
-        bias_constraint=None,
         dropout=0.0,
         recurrent_dropout=0.0,
         seed=None,
@@ -91,65 +78,22 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         check_positive_int("units", units)
         check_rate("dropout", dropout)
         check_rate("recurrent_dropout", recurrent_dropout)
-        super().__init__(**kwargs)
-        self.units = units
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        super().__init__(units, **kwargs)
         self.dropout = float(dropout)
         self.recurrent_dropout = float(recurrent_dropout)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
-        self.state_size = [units]
-        self.output_size = units
 
     @property
     def uses_recurrent_kernel(self):
         """Whether the cell has a `recurrent_kernel` (a subclass may not)."""
         return True
 
-    def bias_initializer_for_build(self):
-        """The initializer `build()` uses for the whole `bias` vector."""
-        return self.bias_initializer
-
     def build(self, input_shape):
-        input_dim = input_shape[-1]
-        gate_width = self.num_gates * self.units
-        self.kernel = self.add_weight(
-            shape=(input_dim, gate_width),
-            name="kernel",
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
+        recurrent_rows = self.units if self.uses_recurrent_kernel else None
+        self.add_standard_weights(
+            input_shape[-1], self.num_gates * self.units, recurrent_rows
         )
-        if self.uses_recurrent_kernel:
-            self.recurrent_kernel = self.add_weight(
-                shape=(self.units, gate_width),
-                name="recurrent_kernel",
-                initializer=self.recurrent_initializer,
-                regularizer=self.recurrent_regularizer,
-                constraint=self.recurrent_constraint,
-            )
-        else:
-            self.recurrent_kernel = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(gate_width,),
-                name="bias",
-                initializer=self.bias_initializer_for_build(),
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
-            self.bias = None
 
     def add_unit_vector(self, name, initializer, regularizer, constraint):
         """Adds a `(units,)` weight, such as a diagonal peephole."""
@@ -209,34 +153,12 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         ]
 
     def get_config(self):
-        config = {
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(
-                self.kernel_initializer
-            ),
-            "recurrent_initializer": initializers.serialize(
-                self.recurrent_initializer
-            ),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(
-                self.kernel_regularizer
-            ),
-            "recurrent_regularizer": regularizers.serialize(
-                self.recurrent_regularizer
-            ),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(
-                self.recurrent_constraint
-            ),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+        return {
+            **super().get_config(),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,
         }
-        return {**super().get_config(), **config}
 
 
 class GatedRecurrentCell(RecurrentCell):
@@ -258,6 +180,28 @@ class GatedRecurrentCell(RecurrentCell):
                 self.recurrent_activation
             ),
         }
+
+
+class ForgetGateBias:
+    """Mixin of the LSTM-like cells whose forget-gate bias may start at one.
+
+    A cell sets `forget_gate_index` (the position of the forget gate among
+    its gate blocks) and the attribute `unit_forget_bias`; it derives from
+    this class before `RecurrentCell`, whose `bias_initializer_for_build`
+    this replaces.
+    """
+
+    forget_gate_index = None
+
+    def bias_initializer_for_build(self):
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        return forget_bias_initializer(
+            self.bias_initializer,
+            self.units,
+            self.num_gates,
+            forget_index=self.forget_gate_index,
+        )
 
 
 def forget_bias_initializer(bias_initializer, units, num_gates, forget_index):

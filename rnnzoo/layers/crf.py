@@ -91,6 +91,39 @@ def _last_real_tags(tags, real):
     return latest[..., 0]
 
 
+def _forward_recursion(
+    combine, potentials, transitions, start, real, **rnn_options
+):
+    """The forward recursion shared by `crf_log_norm` and `crf_decode`,
+    over the real steps only.
+
+    A tag scores `start + unary` at the first real step and
+    `combine(candidates)[0] + unary` after it, where `candidates[b, i, j]`
+    is the previous score of tag `i` plus `transitions[i, j]`; the
+    second value `combine` returns is the step's output. Returns the
+    outputs of Keras's `rnn` and the scores after the last real step.
+    """
+
+    def forward(unary, states):
+        scores, started = states
+        candidates = ops.expand_dims(scores, 2) + transitions[None]
+        continued, output = combine(candidates)
+        scores = ops.where(started > 0, continued, start[None]) + unary
+        return output, [scores, ops.ones_like(started)]
+
+    _, outputs, (scores, _) = rnn(
+        forward,
+        potentials,
+        [
+            ops.zeros_like(potentials[:, 0]),
+            ops.zeros_like(potentials[:, 0, :1]),
+        ],
+        mask=real,
+        **rnn_options,
+    )
+    return outputs, scores
+
+
 def crf_sequence_score(
     potentials,
     tags,
@@ -199,23 +232,17 @@ def crf_log_norm(
         mask,
     )
 
-    def forward(unary, states):
-        log_alpha, started = states
+    def log_sum_exp(candidates):
         # log_alpha[b, i] + transitions[i, j], summed over i in log space.
-        continued = ops.logsumexp(
-            ops.expand_dims(log_alpha, 2) + transitions[None], axis=1
-        )
-        log_alpha = ops.where(started > 0, continued, start[None]) + unary
-        return log_alpha, [log_alpha, ops.ones_like(started)]
+        continued = ops.logsumexp(candidates, axis=1)
+        return continued, continued
 
-    _, _, (log_alpha, _) = rnn(
-        forward,
+    _, log_alpha = _forward_recursion(
+        log_sum_exp,
         potentials,
-        [
-            ops.zeros_like(potentials[:, 0]),
-            ops.zeros_like(potentials[:, 0, :1]),
-        ],
-        mask=real,
+        transitions,
+        start,
+        real,
         return_all_outputs=False,
     )
     log_z = ops.logsumexp(log_alpha + end[None], axis=1)
@@ -306,23 +333,13 @@ def crf_decode(
         mask,
     )
 
-    def forward(unary, states):
-        best_scores, started = states
-        candidates = ops.expand_dims(best_scores, 2) + transitions[None]
-        continued = ops.max(candidates, axis=1)
-        best_scores = ops.where(started > 0, continued, start[None]) + unary
+    def best_previous(candidates):
         # The best previous tag of each tag (unused at the first real step).
         pointers = ops.cast(ops.argmax(candidates, axis=1), "int32")
-        return pointers, [best_scores, ops.ones_like(started)]
+        return ops.max(candidates, axis=1), pointers
 
-    _, pointers, (best_scores, _) = rnn(
-        forward,
-        potentials,
-        [
-            ops.zeros_like(potentials[:, 0]),
-            ops.zeros_like(potentials[:, 0, :1]),
-        ],
-        mask=real,
+    pointers, best_scores = _forward_recursion(
+        best_previous, potentials, transitions, start, real
     )
     final_scores = best_scores + end[None]
     last_tags = ops.cast(ops.argmax(final_scores, axis=1), "int32")

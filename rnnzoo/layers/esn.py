@@ -9,6 +9,8 @@ from keras import ops
 
 from rnnzoo.layers.keras_internals import DropoutRNNCell
 from rnnzoo.layers.recurrent_layer import RecurrentLayer
+from rnnzoo.layers.weight_options import STANDARD_GROUPS
+from rnnzoo.layers.weight_options import weight_options_config
 from rnnzoo.validation import check_bool
 from rnnzoo.validation import check_positive_int
 from rnnzoo.validation import check_positive_number
@@ -216,13 +218,9 @@ class ESNCell(keras.layers.Layer, DropoutRNNCell):
             "use_norm2": self.use_norm2,
             "use_bias": self.use_bias,
             "activation": activations.serialize(self.activation),
-            "kernel_initializer": initializers.serialize(
-                self.kernel_initializer
+            **weight_options_config(
+                self, *STANDARD_GROUPS, kinds=("initializer",)
             ),
-            "recurrent_initializer": initializers.serialize(
-                self.recurrent_initializer
-            ),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,

@@ -3,20 +3,20 @@ equations and weights of TensorFlow Addons' `LayerNormLSTMCell` and
 `LayerNormSimpleRNNCell`, so that weights trained with TFA load."""
 
 import keras
-from keras import constraints
 from keras import initializers
 from keras import ops
-from keras import regularizers
 
+from rnnzoo.layers.base import ForgetGateBias
 from rnnzoo.layers.base import GatedRecurrentCell
 from rnnzoo.layers.base import RecurrentCell
-from rnnzoo.layers.base import forget_bias_initializer
 from rnnzoo.layers.recurrent_layer import RecurrentLayer
+from rnnzoo.layers.weight_options import set_weight_options
+from rnnzoo.layers.weight_options import weight_options_config
 from rnnzoo.validation import check_positive_number
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
-class LayerNormLSTMCell(GatedRecurrentCell):
+class LayerNormLSTMCell(ForgetGateBias, GatedRecurrentCell):
     """Cell of an LSTM with layer normalization, as TensorFlow Addons has it.
 
     Gate blocks are `[i, f, c, o]` as in `keras.layers.LSTMCell`. `LN_k`,
@@ -100,16 +100,6 @@ class LayerNormLSTMCell(GatedRecurrentCell):
             name=name,
         )
 
-    def bias_initializer_for_build(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        return forget_bias_initializer(
-            self.bias_initializer,
-            self.units,
-            self.num_gates,
-            forget_index=self.forget_gate_index,
-        )
-
     def build(self, input_shape):
         super().build(input_shape)
         self.kernel_norm.build((None, 4 * self.units))
@@ -139,11 +129,8 @@ class LayerNormLSTMCell(GatedRecurrentCell):
         return {
             **super().get_config(),
             "unit_forget_bias": self.unit_forget_bias,
-            "norm_gamma_initializer": initializers.serialize(
-                self.norm_gamma_initializer
-            ),
-            "norm_beta_initializer": initializers.serialize(
-                self.norm_beta_initializer
+            **weight_options_config(
+                self, "norm_gamma", "norm_beta", kinds=("initializer",)
             ),
             "norm_epsilon": self.norm_epsilon,
         }
@@ -241,9 +228,13 @@ class LayerNormSimpleRNNCell(RecurrentCell):
         self.layernorm_epsilon = check_positive_number(
             "layernorm_epsilon", layernorm_epsilon
         )
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_options(
+            self,
+            "gamma",
+            gamma_initializer,
+            gamma_regularizer,
+            gamma_constraint,
+        )
         self.layernorm = keras.layers.LayerNormalization(
             epsilon=self.layernorm_epsilon,
             center=False,
@@ -276,9 +267,7 @@ class LayerNormSimpleRNNCell(RecurrentCell):
         return {
             **super().get_config(),
             "layernorm_epsilon": self.layernorm_epsilon,
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **weight_options_config(self, "gamma"),
         }
 
 

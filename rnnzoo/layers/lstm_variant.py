@@ -1,14 +1,12 @@
 """What LSTM variants share: a cell state, a forget gate and peepholes."""
 
-from keras import constraints
-from keras import initializers
-from keras import regularizers
-
+from rnnzoo.layers.base import ForgetGateBias
 from rnnzoo.layers.base import GatedRecurrentCell
-from rnnzoo.layers.base import forget_bias_initializer
+from rnnzoo.layers.weight_options import set_weight_options
+from rnnzoo.layers.weight_options import weight_options_config
 
 
-class LSTMVariantCell(GatedRecurrentCell):
+class LSTMVariantCell(ForgetGateBias, GatedRecurrentCell):
     """Base of the LSTM variants: states `[h, c]`, forget-gate bias, peepholes.
 
     A subclass sets `forget_gate_index`, the position of the forget gate among
@@ -25,8 +23,6 @@ class LSTMVariantCell(GatedRecurrentCell):
         **kwargs: Arguments of `GatedRecurrentCell`.
     """
 
-    forget_gate_index = None
-
     def __init__(
         self,
         units,
@@ -38,20 +34,14 @@ class LSTMVariantCell(GatedRecurrentCell):
     ):
         super().__init__(units, **kwargs)
         self.unit_forget_bias = unit_forget_bias
-        self.peephole_initializer = initializers.get(peephole_initializer)
-        self.peephole_regularizer = regularizers.get(peephole_regularizer)
-        self.peephole_constraint = constraints.get(peephole_constraint)
-        self.state_size = [units, units]
-
-    def bias_initializer_for_build(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        return forget_bias_initializer(
-            self.bias_initializer,
-            self.units,
-            self.num_gates,
-            forget_index=self.forget_gate_index,
+        set_weight_options(
+            self,
+            "peephole",
+            peephole_initializer,
+            peephole_regularizer,
+            peephole_constraint,
         )
+        self.state_size = [units, units]
 
     def add_peepholes(self, *gate_names):
         """Creates one `(units,)` peephole `<gate>_peephole` per gate name."""
@@ -68,13 +58,5 @@ class LSTMVariantCell(GatedRecurrentCell):
         return {
             **super().get_config(),
             "unit_forget_bias": self.unit_forget_bias,
-            "peephole_initializer": initializers.serialize(
-                self.peephole_initializer
-            ),
-            "peephole_regularizer": regularizers.serialize(
-                self.peephole_regularizer
-            ),
-            "peephole_constraint": constraints.serialize(
-                self.peephole_constraint
-            ),
+            **weight_options_config(self, "peephole"),
         }

@@ -2,14 +2,14 @@
 2017), with the equations and weights of TensorFlow Addons' `NASCell`."""
 
 import keras
-from keras import constraints
-from keras import initializers
 from keras import ops
-from keras import regularizers
 
 from rnnzoo.layers.base import RecurrentCell
 from rnnzoo.layers.base import is_activation
 from rnnzoo.layers.recurrent_layer import RecurrentLayer
+from rnnzoo.layers.weight_options import add_weight_with_options
+from rnnzoo.layers.weight_options import set_weight_options
+from rnnzoo.layers.weight_options import weight_options_config
 from rnnzoo.validation import check_positive_int
 
 
@@ -98,46 +98,35 @@ class NASCell(RecurrentCell):
         self.projection = check_positive_int(
             "projection", projection, allow_none=True
         )
-        self.projection_initializer = initializers.get(projection_initializer)
-        self.projection_regularizer = regularizers.get(projection_regularizer)
-        self.projection_constraint = constraints.get(projection_constraint)
+        set_weight_options(
+            self,
+            "projection",
+            projection_initializer,
+            projection_regularizer,
+            projection_constraint,
+        )
         self.output_size = self.projection or units
         self.state_size = [self.output_size, units]
 
     def build(self, input_shape):
         # Created in TFA's order, so `get_weights()` lists them as TFA does.
         width = self.num_gates * self.units
-        self.recurrent_kernel = self.add_weight(
-            shape=(self.output_size, width),
-            name="recurrent_kernel",
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint,
+        self.recurrent_kernel = add_weight_with_options(
+            self, "recurrent_kernel", (self.output_size, width), "recurrent"
         )
-        self.kernel = self.add_weight(
-            shape=(input_shape[-1], width),
-            name="kernel",
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
+        self.kernel = add_weight_with_options(
+            self, "kernel", (input_shape[-1], width), "kernel"
         )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(width,),
-                name="bias",
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
+            self.bias = add_weight_with_options(self, "bias", (width,), "bias")
         self.projection_weights = None
         if self.projection is not None:
-            self.projection_weights = self.add_weight(
-                shape=(self.units, self.projection),
-                name="projection_weights",
-                initializer=self.projection_initializer,
-                regularizer=self.projection_regularizer,
-                constraint=self.projection_constraint,
+            self.projection_weights = add_weight_with_options(
+                self,
+                "projection_weights",
+                (self.units, self.projection),
+                "projection",
             )
 
     def project_inputs(self, inputs):
@@ -172,15 +161,7 @@ class NASCell(RecurrentCell):
         return {
             **super().get_config(),
             "projection": self.projection,
-            "projection_initializer": initializers.serialize(
-                self.projection_initializer
-            ),
-            "projection_regularizer": regularizers.serialize(
-                self.projection_regularizer
-            ),
-            "projection_constraint": constraints.serialize(
-                self.projection_constraint
-            ),
+            **weight_options_config(self, "projection"),
         }
 
 

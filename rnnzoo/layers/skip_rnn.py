@@ -2,10 +2,7 @@
 of recurrent neural networks")."""
 
 import keras
-from keras import constraints
-from keras import initializers
 from keras import ops
-from keras import regularizers
 
 from rnnzoo.layers.base import RecurrentCell
 from rnnzoo.layers.fused import FusedRecurrence
@@ -13,6 +10,9 @@ from rnnzoo.layers.fused_loops import add_gradients
 from rnnzoo.layers.fused_loops import kernel_gradient
 from rnnzoo.layers.fused_loops import tanh_gradient
 from rnnzoo.layers.recurrent_layer import RecurrentLayer
+from rnnzoo.layers.weight_options import add_weight_with_options
+from rnnzoo.layers.weight_options import set_weight_options
+from rnnzoo.layers.weight_options import weight_options_config
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -79,9 +79,9 @@ class SkipRNNCell(RecurrentCell, FusedRecurrence):
         super().__init__(units, **kwargs)
         self.skip = skip
         self.use_short_connection = use_short_connection
-        self.skip_initializer = initializers.get(skip_initializer)
-        self.skip_regularizer = regularizers.get(skip_regularizer)
-        self.skip_constraint = constraints.get(skip_constraint)
+        set_weight_options(
+            self, "skip", skip_initializer, skip_regularizer, skip_constraint
+        )
         self.state_size = [skip * units]
         self.output_size = units
 
@@ -91,12 +91,8 @@ class SkipRNNCell(RecurrentCell, FusedRecurrence):
 
     def build(self, input_shape):
         super().build(input_shape)
-        self.skip_kernel = self.add_weight(
-            shape=(self.units, self.units),
-            name="skip_kernel",
-            initializer=self.skip_initializer,
-            regularizer=self.skip_regularizer,
-            constraint=self.skip_constraint,
+        self.skip_kernel = add_weight_with_options(
+            self, "skip_kernel", (self.units, self.units), "skip"
         )
 
     def loop_weights(self):
@@ -189,9 +185,7 @@ class SkipRNNCell(RecurrentCell, FusedRecurrence):
             **super().get_config(),
             "skip": self.skip,
             "use_short_connection": self.use_short_connection,
-            "skip_initializer": initializers.serialize(self.skip_initializer),
-            "skip_regularizer": regularizers.serialize(self.skip_regularizer),
-            "skip_constraint": constraints.serialize(self.skip_constraint),
+            **weight_options_config(self, "skip"),
         }
 
 

@@ -13,18 +13,14 @@ A missing child counts as a child whose states are zeros.
 `rnnzoo.layers.TreeLSTM` runs a cell over batches of trees, level by level.
 """
 
-import keras
-from keras import activations
-from keras import constraints
-from keras import initializers
 from keras import ops
-from keras import regularizers
 
+from rnnzoo.layers.weight_options import StandardWeightsLayer
 from rnnzoo.validation import check_bool
 from rnnzoo.validation import check_positive_int
 
 
-class TreeCell(keras.layers.Layer):
+class TreeCell(StandardWeightsLayer):
     """Base class of rnnzoo's tree cells: gate-block weights, one tree step.
 
     A subclass sets `state_size`, `gate_blocks` (the number of `units`-wide
@@ -35,83 +31,27 @@ class TreeCell(keras.layers.Layer):
 
     Args:
         units: Positive integer, dimensionality of the output space.
-        activation: Activation of the candidate and output. Default `"tanh"`.
         use_bias: Whether the cell adds a bias vector. Default `True`.
-        kernel_initializer, recurrent_initializer, bias_initializer:
-            Initializers of `kernel`, `recurrent_kernel` and `bias`.
-        kernel_regularizer, recurrent_regularizer, bias_regularizer:
-            Regularizers of the three weights.
-        kernel_constraint, recurrent_constraint, bias_constraint:
-            Constraints of the three weights.
+        **kwargs: `activation` and the initializers, regularizers and
+            constraints of `kernel`, `recurrent_kernel` and `bias` (see
+            `rnnzoo.layers.weight_options.StandardWeightsLayer`).
     """
 
-    def __init__(
-        self,
-        units,
-        activation="tanh",
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        recurrent_initializer="orthogonal",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        recurrent_regularizer=None,
-        bias_regularizer=None,
-        kernel_constraint=None,
-        recurrent_constraint=None,
-        bias_constraint=None,
-        **kwargs,
-    ):
+    def __init__(self, units, use_bias=True, **kwargs):
         check_positive_int("units", units)
         check_bool("use_bias", use_bias)
-        super().__init__(**kwargs)
-        self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.state_size = [self.units]
-        self.output_size = self.units
+        super().__init__(int(units), use_bias=use_bias, **kwargs)
 
     arity = None
     gate_blocks = 1
     recurrent_blocks = 1
 
-    def bias_initializer_for_build(self):
-        """The initializer `build()` uses for the whole `bias` vector."""
-        return self.bias_initializer
-
     def build(self, input_shape):
-        gate_width = self.gate_blocks * self.units
-        self.kernel = self.add_weight(
-            shape=(input_shape[-1], gate_width),
-            name="kernel",
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
+        self.add_standard_weights(
+            input_shape[-1],
+            self.gate_blocks * self.units,
+            self.recurrent_blocks * self.units,
         )
-        self.recurrent_kernel = self.add_weight(
-            shape=(self.recurrent_blocks * self.units, gate_width),
-            name="recurrent_kernel",
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint,
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(gate_width,),
-                name="bias",
-                initializer=self.bias_initializer_for_build(),
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
 
     def project_inputs(self, inputs):
         """Returns `inputs W + b` for all gate blocks; `inputs` may have
@@ -177,30 +117,3 @@ class TreeCell(keras.layers.Layer):
     def concatenated_children(self, children_h):
         """`(M, K, units)` -> `(M, K * units)`: `[h_1; ...; h_K]`."""
         return ops.reshape(children_h, (-1, self.arity * self.units))
-
-    def get_config(self):
-        config = {
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(
-                self.kernel_initializer
-            ),
-            "recurrent_initializer": initializers.serialize(
-                self.recurrent_initializer
-            ),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(
-                self.kernel_regularizer
-            ),
-            "recurrent_regularizer": regularizers.serialize(
-                self.recurrent_regularizer
-            ),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(
-                self.recurrent_constraint
-            ),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
-        return {**super().get_config(), **config}

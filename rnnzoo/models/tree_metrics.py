@@ -26,30 +26,19 @@ a binary term on the same probabilities.
 import keras
 from keras import ops
 
+from rnnzoo.tasks.metrics import _SumRatio
+
 NO_LABEL = -1
 
 
-class _Fraction(keras.metrics.Metric):
+class _Fraction(_SumRatio):
     """A weighted fraction, `sum(values * weights) / sum(weights)`, summed
     over batches."""
-
-    def __init__(self, name, dtype=None):
-        super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable(
-            shape=(), initializer="zeros", name="total"
-        )
-        self.count = self.add_variable(
-            shape=(), initializer="zeros", name="count"
-        )
 
     def accumulate(self, values, weights, sample_weight=None):
         if sample_weight is not None:
             weights = weights * ops.cast(sample_weight, "float32")
-        self.total.assign_add(ops.sum(values * weights))
-        self.count.assign_add(ops.sum(weights))
-
-    def result(self):
-        return ops.divide_no_nan(self.total, self.count)
+        super().accumulate(values, weights)
 
 
 def roots(y_true, y_pred):
