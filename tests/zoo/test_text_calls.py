@@ -34,6 +34,7 @@ WORD_LM = "ptb_word_lm.ptb"
 TAGGER = "upos_tagger.ud_en_ewt"
 CAPTIONER = "mnist_captioner.mnist_captions"
 CLASSIFIERS = ("sentiment_bilstm.imdb", "sentiment_skip_rnn.sst2")
+TREE_CLASSIFIER = "sst_treelstm.sst"
 
 SENTENCES = [
     "two dogs play in the snow .",
@@ -54,6 +55,7 @@ REVIEWS = [
     "dull , far too long and never once surprising .",
     "an unseen zzyzx word .",
 ]
+PARSED_REVIEW = "(3 (2 a) (4 (4 gorgeous) (2 film)))"
 SAMPLING = {"strategy": "sample", "temperature": 0.8, "seed": 0}
 
 
@@ -80,11 +82,14 @@ def text_calls(name, model):
         return {"tags": [" ".join(map("/".join, pairs)) for pairs in tagged]}
     if name == CAPTIONER:
         return {"captions": model.caption(caption_images()[0])}
+    if name == TREE_CLASSIFIER:
+        # Raw text gets a balanced tree; a bracketed parse is read as given.
+        return {"labels": model.predict_labels(REVIEWS + [PARSED_REVIEW])}
     return {"labels": model.predict_labels(REVIEWS)}
 
 
 TEXT_ENTRIES = [TRANSLATOR, CHARACTER_LM, WORD_LM, TAGGER, CAPTIONER]
-TEXT_ENTRIES += list(CLASSIFIERS)
+TEXT_ENTRIES += [*CLASSIFIERS, TREE_CLASSIFIER]
 
 
 @pytest.fixture(scope="module")
