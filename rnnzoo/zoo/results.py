@@ -163,6 +163,8 @@ def _cell(config: dict) -> str:
         parts.append("bidirectional")
     if arguments.get("character_vocab_size"):
         parts.append("+ character CNN")
+    if arguments.get("crf"):
+        parts.append("+ CRF")
     if isinstance(arguments.get("backbone"), str):
         parts.append(f"on `{arguments['backbone']}`")
     if arguments.get("dropout"):

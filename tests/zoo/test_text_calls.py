@@ -32,6 +32,7 @@ TRANSLATOR = "translator_bahdanau.multi30k_en_de"
 CHARACTER_LM = "shakespeare_char_lm.tiny_shakespeare"
 WORD_LM = "ptb_word_lm.ptb"
 TAGGER = "upos_tagger.ud_en_ewt"
+CRF_TAGGER = "upos_tagger_crf.ud_en_ewt"
 CAPTIONER = "mnist_captioner.mnist_captions"
 CLASSIFIERS = ("sentiment_bilstm.imdb", "sentiment_skip_rnn.sst2")
 TREE_CLASSIFIER = "sst_treelstm.sst"
@@ -77,7 +78,7 @@ def text_calls(name, model):
         }
     if name in PROMPTS:
         return {"sample": model.generate(PROMPTS[name], 40, **SAMPLING)}
-    if name == TAGGER:
+    if name in (TAGGER, CRF_TAGGER):
         tagged = model.tag(TAGGER_SENTENCES)
         return {"tags": [" ".join(map("/".join, pairs)) for pairs in tagged]}
     if name == CAPTIONER:
@@ -88,7 +89,8 @@ def text_calls(name, model):
     return {"labels": model.predict_labels(REVIEWS)}
 
 
-TEXT_ENTRIES = [TRANSLATOR, CHARACTER_LM, WORD_LM, TAGGER, CAPTIONER]
+TEXT_ENTRIES = [TRANSLATOR, CHARACTER_LM, WORD_LM, TAGGER, CRF_TAGGER]
+TEXT_ENTRIES += [CAPTIONER]
 TEXT_ENTRIES += [*CLASSIFIERS, TREE_CLASSIFIER]
 
 
