@@ -100,20 +100,16 @@ class _ChiefOracle:
     @keras_tuner.synchronized
     def create_trial(self, tuner_id):
         self._seen(tuner_id)
-        if tuner_id not in self.ongoing_trials and self._others_running(
-            tuner_id
-        ):
-            trial = super().create_trial(tuner_id)
-            if trial.status == _STOPPED:
-                # A running trial may still fail and need a worker: the
-                # asking one waits instead of leaving.
-                self.tuner_ids.add(tuner_id)
-                trial.status = _IDLE
-            return self._announce(tuner_id, trial)
-        return self._announce(tuner_id, super().create_trial(tuner_id))
-
-    def _others_running(self, tuner_id):
-        return any(other != tuner_id for other in self.ongoing_trials)
+        others_running = tuner_id not in self.ongoing_trials and bool(
+            self.ongoing_trials
+        )
+        trial = super().create_trial(tuner_id)
+        if others_running and trial.status == _STOPPED:
+            # A running trial may still fail and need a worker: the asking
+            # one waits instead of leaving.
+            self.tuner_ids.add(tuner_id)
+            trial.status = _IDLE
+        return self._announce(tuner_id, trial)
 
     def _announce(self, tuner_id, trial):
         if trial.status == _RUNNING and self._trial_workers.get(
