@@ -28,7 +28,7 @@ from rnnzoo.zoo.schema import load_config
 HUB_DIR = Path(__file__).resolve().parents[2] / "hub"
 MANIFEST_FILE = "manifest.json"
 # Top-level keys this module owns in a config file.
-GENERATED_KEYS = ("weights", "default_tag")
+GENERATED_KEYS = ("comparisons", "weights", "default_tag")
 
 
 def archive_name(name: str, tag: str) -> str:
@@ -106,15 +106,24 @@ def register_weights(config_path, entry: dict, default: bool = True) -> dict:
     Returns:
         The config as loaded back and checked.
     """
-    config_path = Path(config_path)
     config = load_config(config_path)
     weights = [w for w in config.get("weights", []) if w["tag"] != entry["tag"]]
-    weights.append(entry)
-    default_tag = entry["tag"] if default else config.get("default_tag")
+    config["weights"] = weights + [entry]
+    if default:
+        config["default_tag"] = entry["tag"]
+    return write_generated(config_path, config)
+
+
+def write_generated(config_path, config: dict) -> dict:
+    """Rewrites the generated keys (`GENERATED_KEYS`) at the end of the
+    config file from `config`; the hand-written part stays as it is.
+
+    Returns:
+        The config as loaded back and checked.
+    """
+    config_path = Path(config_path)
     text = strip_generated(config_path.read_text(encoding="utf-8"))
-    generated = {"weights": weights}
-    if default_tag:
-        generated["default_tag"] = default_tag
+    generated = {key: config[key] for key in GENERATED_KEYS if config.get(key)}
     text += yaml.safe_dump(
         generated, sort_keys=False, default_flow_style=False, width=76
     )
@@ -123,7 +132,7 @@ def register_weights(config_path, entry: dict, default: bool = True) -> dict:
 
 
 def strip_generated(text: str) -> str:
-    """`text` without its top-level `weights:` and `default_tag:` blocks."""
+    """`text` without its top-level generated blocks (`GENERATED_KEYS`)."""
     kept, skipping = [], False
     for line in text.splitlines(keepends=True):
         top_level = re.match(r"^([A-Za-z_][\w-]*):", line)

@@ -178,6 +178,21 @@ WEIGHTS_ENTRY = Mapping(
     required=("tag", "file", "sha256", "dataset", "metrics", "license"),
 )
 
+# A run of the entry's recipe with another cell (`rnnzoo.zoo.comparisons`).
+COMPARISON_ENTRY = Mapping(
+    {
+        "cell": STRING,
+        "dataset": STRING,
+        "split": STRING,
+        "metrics": Mapping(values=NUMBER),
+        "parameters": INTEGER,
+        "epochs": INTEGER,
+        "training_time_minutes": NUMBER,
+        "hardware": STRING,
+    },
+    required=("cell", "dataset", "split", "metrics"),
+)
+
 CONFIG_SCHEMA = Mapping(
     {
         "name": STRING,
@@ -223,6 +238,7 @@ CONFIG_SCHEMA = Mapping(
         # told otherwise, and what its generation metrics are measured with.
         "decoding": DECODING,
         "search_space": Mapping(values=HYPERPARAMETER),
+        "comparisons": ListOf(COMPARISON_ENTRY),
         "weights": ListOf(WEIGHTS_ENTRY),
         "default_tag": STRING,
         "reference": Mapping(values=ANY),
@@ -358,6 +374,11 @@ def validate_config(config, source="<config>"):
             )
         errors += argument_errors(config)
         errors += training_errors(config)
+        # Imported here: `python -m rnnzoo.zoo.comparisons` must not find
+        # its module imported before it runs.
+        from rnnzoo.zoo.comparisons import comparison_errors
+
+        errors += comparison_errors(config)
     if errors:
         raise ConfigError(
             "\n".join(
