@@ -16,6 +16,7 @@ import keras
 import tensorflow as tf
 
 from rnnzoo import data as rnnzoo_data
+from rnnzoo.data.word_vectors import initialize_embedding
 from rnnzoo.training import config_data
 from rnnzoo.training import export
 from rnnzoo.training import run_folder
@@ -176,6 +177,18 @@ class Run:
             splits = {k: _shard_by_data(v) for k, v in splits.items()}
         self.splits = splits
         self.split = "test" if "test" in splits else "validation"
+        vectors = self.config["data"].get("word_vectors")
+        if vectors:
+            vectorizer = self.task_data.vectorizer
+            known = initialize_embedding(
+                self.model,
+                vectorizer.vocabulary(vectorizer.features[0]),
+                vectors,
+                self.data_dir,
+                self.run_dir,
+            )
+            if self.verbose and known:
+                print(f"rnnzoo: word vectors for {known} tokens")
         # Hidden test labels would make the final measurement meaningless:
         # fail before training, not after.
         check_labels_visible(

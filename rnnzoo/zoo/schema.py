@@ -210,6 +210,9 @@ CONFIG_SCHEMA = Mapping(
                 "sequence_length": INTEGER,
                 "buckets": ListOf(INTEGER),
                 "validation_fraction": NUMBER,
+                # Skip-gram vectors for the token embedding, trained on
+                # training text (`rnnzoo.data.word_vectors`).
+                "word_vectors": Mapping(values=ANY),
             },
             required=("dataset",),
         ),
@@ -350,6 +353,21 @@ def argument_errors(config) -> list[tuple[str, str]]:
     return errors
 
 
+def _word_vector_errors(config):
+    """The problems of `data.word_vectors` (`rnnzoo.data.word_vectors`)."""
+    settings = config["data"].get("word_vectors")
+    if settings is None:
+        return []
+    # Imported here: it reads datasets, which only these configs need.
+    from rnnzoo.data.word_vectors import word_vector_settings
+
+    try:
+        word_vector_settings(settings)
+    except ValueError as error:
+        return [("data.word_vectors", str(error))]
+    return []
+
+
 def validate_config(config, source="<config>"):
     """Raises `ConfigError` unless `config` follows `CONFIG_SCHEMA`.
 
@@ -374,6 +392,7 @@ def validate_config(config, source="<config>"):
             )
         errors += argument_errors(config)
         errors += training_errors(config)
+        errors += _word_vector_errors(config)
         # Imported here: `python -m rnnzoo.zoo.comparisons` must not find
         # its module imported before it runs.
         from rnnzoo.zoo.comparisons import comparison_errors
