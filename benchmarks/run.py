@@ -18,16 +18,22 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from benchmarks import cores  # noqa: E402
-from benchmarks import decoding_bench  # noqa: E402
-from benchmarks import layers_bench  # noqa: E402
-from benchmarks import ratios  # noqa: E402
-from benchmarks import rendering  # noqa: E402
-from benchmarks import targets  # noqa: E402
+
+def _requested_backend(argv):
+    """The value of `--backend` in `argv`, or `None`."""
+    for index, argument in enumerate(argv):
+        if argument.startswith("--backend="):
+            return argument.split("=", 1)[1]
+        if argument == "--backend" and index + 1 < len(argv):
+            return argv[index + 1]
+    return None
+
+
+# Keras reads its backend once, on import: `--backend` must be set before.
+if __name__ == "__main__" and _requested_backend(sys.argv[1:]):
+    os.environ["KERAS_BACKEND"] = _requested_backend(sys.argv[1:])
+
 from benchmarks.candidates import SIZES  # noqa: E402
-from benchmarks.candidates import candidates  # noqa: E402
-from benchmarks.memory import measure_peak_memory  # noqa: E402
-from benchmarks.memory import setting_key  # noqa: E402
 
 DEFAULT_OUTPUT_DIR = os.path.join(os.path.dirname(__file__), "results")
 
@@ -64,6 +70,16 @@ def parse_args(argv=None):
             "that everything runs, its timings mean nothing."
         ),
     )
+    parser.add_argument(
+        "--backend",
+        choices=("tensorflow", "jax"),
+        default="tensorflow",
+        help=(
+            "tensorflow (default): the full suite. jax: the training step of "
+            "every rnnzoo layer against Keras's LSTM and a lax.scan LSTM "
+            "(`benchmarks.jax_bench`), without TensorFlow."
+        ),
+    )
     parser.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
     parser.add_argument(
         "--machine",
@@ -97,7 +113,45 @@ def log(message):
 
 def main(argv=None):
     args = parse_args(argv)
+    import keras
+
+    if keras.backend.backend() != args.backend:
+        raise SystemExit(
+            f"--backend {args.backend} needs Keras on that backend, got "
+            f"{keras.backend.backend()!r}: run `python -m benchmarks.run "
+            f"--backend {args.backend}` or set KERAS_BACKEND={args.backend}"
+        )
+    command = "python -m benchmarks.run " + " ".join(
+        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
+    )
+    if args.backend == "jax":
+        from benchmarks import jax_bench
+
+        paths = jax_bench.main(
+            [SIZES[name] for name in args.sizes],
+            args.repeats,
+            args.output_dir,
+            machine=args.machine,
+            command=command.strip() + f" (repeats={args.repeats})",
+            log=log,
+        )
+        log(f"wrote {paths[0]} and {paths[1]}")
+        return paths
+    return _tensorflow_suite(args, command)
+
+
+def _tensorflow_suite(args, command):
     import tensorflow as tf
+
+    from benchmarks import cores
+    from benchmarks import decoding_bench
+    from benchmarks import layers_bench
+    from benchmarks import ratios
+    from benchmarks import rendering
+    from benchmarks import targets
+    from benchmarks.candidates import candidates
+    from benchmarks.memory import measure_peak_memory
+    from benchmarks.memory import setting_key
 
     # Every candidate gets its own `tf.function`s: that is not retracing.
     tf.get_logger().setLevel("ERROR")
@@ -110,9 +164,6 @@ def main(argv=None):
     os.makedirs(args.output_dir, exist_ok=True)
     all_candidates = candidates()
     sizes = [SIZES[name] for name in args.sizes]
-    command = "python -m benchmarks.run " + " ".join(
-        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
-    )
     notes = []
     if args.quick:
         notes.append(

@@ -20,7 +20,10 @@ import keras
 def block(result: Any) -> None:
     """Waits until every tensor of `result` has been computed."""
     for leaf in keras.tree.flatten(result):
-        if hasattr(leaf, "numpy"):
+        if hasattr(leaf, "block_until_ready"):
+            # JAX dispatches asynchronously.
+            leaf.block_until_ready()
+        elif hasattr(leaf, "numpy"):
             leaf.numpy()
 
 

@@ -1,8 +1,9 @@
 """An installed rnnzoo (not an editable one) holds every subpackage:
 `pyproject.toml` lists packages by hand, so a new one must be added."""
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 

@@ -23,7 +23,8 @@ excluded. When `end_token` is given, a sequence is finished once it emits
 `end_token`: the end token is kept in the output and every later position
 holds `pad_token`. The loop is a `keras.ops.while_loop` over preallocated
 outputs that stops once every sequence is finished, so a whole decode can be
-wrapped in `tf.function`, with or without `jit_compile=True`.
+compiled on every backend (`tf.function`, with or without
+`jit_compile=True`, or `jax.jit`).
 """
 
 from typing import Any

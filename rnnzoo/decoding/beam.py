@@ -1,7 +1,7 @@
 """Beam search with the GNMT length penalty."""
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from rnnzoo.decoding.base import StepFunction
 from rnnzoo.decoding.base import call_step_fn
@@ -27,8 +27,8 @@ def length_penalty_factor(lengths, alpha: float):
     Returns:
         A float32 tensor shaped like `lengths`.
     """
-    lengths = tf.cast(lengths, "float32")
-    return tf.pow((5.0 + lengths) / 6.0, alpha)
+    lengths = ops.cast(lengths, "float32")
+    return ops.power((5.0 + lengths) / 6.0, alpha)
 
 
 # The group size of `top_k_by_groups`: a group's maximum is a cheap
@@ -38,7 +38,7 @@ _GROUP_SIZE = 8
 
 
 def top_k_by_groups(values, k: int):
-    """`tf.math.top_k(values, k)` of a `(batch, n)` tensor, through groups.
+    """`keras.ops.top_k(values, k)` of a `(batch, n)` tensor, through groups.
 
     The top `k` of each row lie in the `k` groups of `_GROUP_SIZE`
     consecutive entries with the largest maxima: an entry of the top `k` in
@@ -49,25 +49,32 @@ def top_k_by_groups(values, k: int):
     Rows of unknown length, or too short to hold `4 k` groups, use `top_k`.
 
     Returns:
-        `(values, indices)`, as `tf.math.top_k`.
+        `(values, indices)`, as `keras.ops.top_k`.
     """
     n = values.shape[-1]
     if n is None or n < 4 * k * _GROUP_SIZE:
-        return tf.math.top_k(values, k)
+        return ops.top_k(values, k)
     num_groups = -(-n // _GROUP_SIZE)
     padding = num_groups * _GROUP_SIZE - n
     if padding:
-        values = tf.pad(
+        values = ops.pad(
             values, [[0, 0], [0, padding]], constant_values=_NEG_INF
         )
-    groups = tf.reshape(values, (-1, num_groups, _GROUP_SIZE))
-    _, best_groups = tf.math.top_k(tf.reduce_max(groups, -1), k)
-    best_groups = tf.sort(best_groups, axis=-1)
-    candidates = tf.reshape(
-        tf.gather(groups, best_groups, batch_dims=1), (-1, k * _GROUP_SIZE)
+    groups = ops.reshape(values, (-1, num_groups, _GROUP_SIZE))
+    _, best_groups = ops.top_k(ops.max(groups, axis=-1), k)
+    best_groups = ops.sort(best_groups, axis=-1)
+    # Row `r`'s group `g` is row `r * num_groups + g` of the flat groups.
+    rows = ops.arange(ops.shape(groups)[0], dtype="int32")[:, None]
+    candidates = ops.reshape(
+        ops.take(
+            ops.reshape(groups, (-1, _GROUP_SIZE)),
+            rows * num_groups + best_groups,
+            axis=0,
+        ),
+        (-1, k * _GROUP_SIZE),
     )
-    top_values, positions = tf.math.top_k(candidates, k)
-    group = tf.gather(best_groups, positions // _GROUP_SIZE, batch_dims=1)
+    top_values, positions = ops.top_k(candidates, k)
+    group = ops.take_along_axis(best_groups, positions // _GROUP_SIZE, axis=1)
     return top_values, group * _GROUP_SIZE + positions % _GROUP_SIZE
 
 
@@ -158,80 +165,86 @@ def beam_search(
     # without XLA.
     state, tokens = tile_batch((state, start), beam_width)
     beams = batch_size * beam_width
-    outputs = tf.fill((beams, max_length), tf.constant(pad_token, "int32"))
+    outputs = ops.full((beams, max_length), pad_token, dtype="int32")
     # Only the first beam is live at the start, so that the first step
     # does not fill the beam with copies of the same extensions.
-    first_scores = tf.constant([0.0] + [_NEG_INF] * (beam_width - 1))
-    scores = tf.tile(first_scores, [batch_size])
-    lengths = tf.zeros((beams,), "int32")
-    finished = tf.zeros((beams,), "bool")
-    beam_offsets = tf.range(batch_size, dtype="int32")[:, None] * beam_width
-    positions = tf.range(max_length, dtype="int32")
+    first_beam = ops.equal(ops.arange(beams, dtype="int32") % beam_width, 0)
+    scores = ops.cast(ops.where(first_beam, 0.0, _NEG_INF), "float32")
+    lengths = ops.zeros((beams,), "int32")
+    finished = ops.zeros((beams,), "bool")
+    beam_offsets = ops.arange(batch_size, dtype="int32")[:, None] * beam_width
+    positions = ops.arange(max_length, dtype="int32")
 
     def cond(step, tokens, state, outputs, scores, lengths, finished):
         # Beams at -inf hold no sequence and need no more steps.
-        done = tf.logical_or(finished, tf.equal(scores, _NEG_INF))
-        return tf.logical_and(step < max_length, ~tf.reduce_all(done))
+        done = ops.logical_or(finished, ops.equal(scores, _NEG_INF))
+        return ops.logical_and(
+            ops.less(step, max_length), ops.logical_not(ops.all(done))
+        )
 
     def body(step, tokens, state, outputs, scores, lengths, finished):
         logits, state = call_step_fn(step_fn, tokens, state)
         check_token_in_vocabulary("end_token", end_token, logits)
-        vocab_size = logits.shape[-1] or tf.shape(logits)[-1]
-        candidate_scores = scores[:, None] + tf.nn.log_softmax(logits)
-        candidate_lengths = tf.fill((beams,), step + 1)
+        vocab_size = logits.shape[-1] or ops.shape(logits)[-1]
+        candidate_scores = scores[:, None] + ops.log_softmax(logits, axis=-1)
+        candidate_lengths = ops.zeros((beams,), "int32") + (step + 1)
         if end_token is not None:
             # A finished beam has one continuation (fed `end_token`,
             # written as padding) that keeps its score and length.
-            is_end = tf.equal(tf.range(vocab_size), end_token)
-            carried = tf.where(is_end, scores[:, None], _NEG_INF)
-            candidate_scores = tf.where(
+            is_end = ops.equal(ops.arange(vocab_size, dtype="int32"), end_token)
+            carried = ops.where(is_end, scores[:, None], _NEG_INF)
+            candidate_scores = ops.where(
                 finished[:, None], carried, candidate_scores
             )
-            candidate_lengths = tf.where(finished, lengths, step + 1)
+            candidate_lengths = ops.where(finished, lengths, candidate_lengths)
         ranking = candidate_scores
         if alpha != 0.0:
             penalty = length_penalty_factor(candidate_lengths, alpha)
             ranking = candidate_scores / penalty[:, None]
 
         best_ranking, best = top_k_by_groups(
-            tf.reshape(ranking, (-1, beam_width * vocab_size)), beam_width
+            ops.reshape(ranking, (-1, beam_width * vocab_size)), beam_width
         )
-        rows = tf.reshape(beam_offsets + best // vocab_size, (-1,))
-        tokens = tf.reshape(best % vocab_size, (-1,))
+        best = ops.cast(best, "int32")
+        rows = ops.reshape(beam_offsets + best // vocab_size, (-1,))
+        tokens = ops.reshape(best % vocab_size, (-1,))
         if alpha != 0.0:
-            scores = tf.gather(
-                tf.reshape(candidate_scores, (-1,)),
+            scores = ops.take(
+                ops.reshape(candidate_scores, (-1,)),
                 rows * vocab_size + tokens,
+                axis=0,
             )
         else:
-            scores = tf.reshape(best_ranking, (-1,))
+            scores = ops.reshape(best_ranking, (-1,))
         emitted = tokens
         if end_token is not None:
-            lengths = tf.gather(candidate_lengths, rows)
-            parent_finished = tf.gather(finished, rows)
-            emitted = tf.where(parent_finished, pad_token, tokens)
-            finished = tf.logical_or(
-                parent_finished, tf.equal(tokens, end_token)
+            lengths = ops.take(candidate_lengths, rows, axis=0)
+            parent_finished = ops.take(finished, rows, axis=0)
+            emitted = ops.where(parent_finished, pad_token, tokens)
+            finished = ops.logical_or(
+                parent_finished, ops.equal(tokens, end_token)
             )
         else:
             lengths = candidate_lengths
-        outputs = tf.where(
-            tf.equal(positions, step),
+        outputs = ops.where(
+            ops.equal(positions, step),
             emitted[:, None],
-            tf.gather(outputs, rows),
+            ops.take(outputs, rows, axis=0),
         )
-        state = keras.tree.map_structure(lambda x: tf.gather(x, rows), state)
+        state = keras.tree.map_structure(
+            lambda x: ops.take(x, rows, axis=0), state
+        )
         return step + 1, tokens, state, outputs, scores, lengths, finished
 
-    step = tf.constant(0, "int32")
+    step = ops.convert_to_tensor(0, dtype="int32")
     loop_vars = (step, tokens, state, outputs, scores, lengths, finished)
-    _, _, _, outputs, scores, lengths, _ = tf.while_loop(
+    _, _, _, outputs, scores, lengths, _ = ops.while_loop(
         cond, body, loop_vars, maximum_iterations=max_length
     )
     if alpha != 0.0:
         scores = scores / length_penalty_factor(lengths, alpha)
-    outputs = tf.reshape(outputs, (batch_size, beam_width, max_length))
-    scores = tf.reshape(scores, (batch_size, beam_width))
+    outputs = ops.reshape(outputs, (batch_size, beam_width, max_length))
+    scores = ops.reshape(scores, (batch_size, beam_width))
     if return_all_beams:
         return outputs, scores
     return outputs[:, 0], scores[:, 0]

@@ -1,46 +1,16 @@
 """Random sampling with a temperature and an optional top-k cut-off."""
 
-import tensorflow as tf
 from keras import ops
 
 from rnnzoo.decoding.base import StepFunction
 from rnnzoo.decoding.base import check_step_fn
 from rnnzoo.decoding.base import decode_token_by_token
+from rnnzoo.decoding.random_draws import fold_in
+from rnnzoo.decoding.random_draws import seed_tensor
+from rnnzoo.decoding.random_draws import stateless_categorical
 from rnnzoo.validation import check_int
 from rnnzoo.validation import check_positive_int
 from rnnzoo.validation import check_positive_number
-from rnnzoo.validation import is_integer
-
-_INT32_MAX = 2**31 - 1
-
-
-def seed_tensor(seed):
-    """Returns the `(2,)` int32 seed of the stateless random ops.
-
-    `seed` is an integer (the same samples on every call), a `(2,)` integer
-    tensor (e.g. fed per call to a compiled function), or `None`: a fresh
-    seed drawn by a stateful op, so every call differs, also inside
-    `tf.function`.
-    """
-    if seed is None:
-        return tf.random.uniform((2,), maxval=_INT32_MAX, dtype="int32")
-    if is_integer(seed):
-        seed = int(seed)
-        return ops.convert_to_tensor(
-            [seed & _INT32_MAX, (seed >> 31) & _INT32_MAX], dtype="int32"
-        )
-    if isinstance(seed, (float, str, bool)) or not hasattr(seed, "shape"):
-        raise ValueError(
-            "`seed` must be None, an integer or a `(2,)` integer tensor, "
-            f"got seed={seed!r}"
-        )
-    seed = ops.convert_to_tensor(seed)
-    if tuple(seed.shape) != (2,) or "int" not in str(seed.dtype):
-        raise ValueError(
-            "`seed` must be None, an integer or a `(2,)` integer tensor, "
-            f"got seed={seed!r}"
-        )
-    return ops.cast(seed, "int32")
 
 
 def sample(
@@ -61,8 +31,8 @@ def sample(
     their probabilities renormalised. `top_k=1` is greedy search. Draws
     use stateless random ops seeded by `seed` and the step index, so a
     fixed seed gives the same sequences on every call in the same mode
-    (eager, `tf.function` or `jit_compile=True`; the modes may draw
-    differently from one another).
+    (eager or compiled, with or without XLA; the modes, and the backends,
+    may draw differently from one another).
 
     Args:
         step_fn: `step_fn(tokens, state) -> (logits, new_state)`, with
@@ -99,8 +69,8 @@ def sample(
     ...     return ops.take(table, tokens, axis=0), state
     >>> tokens, scores = sample(step_fn, ops.zeros((3, 1)), start_token=0,
     ...                         max_length=5, temperature=0.8, seed=42)
-    >>> tokens.shape, scores.shape
-    (TensorShape([3, 5]), TensorShape([3]))
+    >>> tuple(tokens.shape), tuple(scores.shape)
+    ((3, 5), (3,))
     """
     check_step_fn(step_fn)
     max_length = check_positive_int("max_length", max_length)
@@ -111,11 +81,7 @@ def sample(
     seed = seed_tensor(seed)
 
     def draw(logits, step):
-        step_seed = tf.random.experimental.stateless_fold_in(seed, step)
-        return ops.cast(
-            tf.random.stateless_categorical(logits, 1, seed=step_seed)[:, 0],
-            "int32",
-        )
+        return stateless_categorical(logits, fold_in(seed, step))
 
     def choose(logits, step):
         if top_k is None:

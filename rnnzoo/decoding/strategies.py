@@ -133,8 +133,8 @@ def decode(
     ...     return ops.take(table, tokens, axis=0), state
     >>> tokens, scores = decode(step_fn, ops.zeros((2, 1)), start_token=0,
     ...                         max_length=3, strategy="beam", beam_width=2)
-    >>> tokens.shape
-    TensorShape([2, 3])
+    >>> tuple(tokens.shape)
+    (2, 3)
     """
     check_choice("strategy", strategy, STRATEGIES)
     accepted = STRATEGY_OPTIONS[strategy]

@@ -15,7 +15,7 @@ from rnnzoo.layers.decoder_parts import make_cell
 from rnnzoo.layers.decoder_parts import reset_dropout
 from rnnzoo.layers.decoder_parts import validate_rank
 from rnnzoo.layers.keras_internals import get_keras_mask
-from rnnzoo.layers.keras_internals import rnn
+from rnnzoo.layers.masked_rnn import rnn
 from rnnzoo.validation import check_bool
 from rnnzoo.validation import check_positive_int
 

@@ -13,9 +13,9 @@ projection is taken out of the recurrent step, and only the recurrent part
 runs step by step. Both paths execute the same equations, written once in
 the cell.
 
-On the TensorFlow backend, a cell may also implement the *fused recurrence*
-by deriving from `rnnzoo.layers.fused.FusedRecurrence` too: the time loop
-with a hand-written gradient, which `RecurrentLayer` runs where it applies.
+A cell may also implement the *fused recurrence* by deriving from
+`rnnzoo.layers.fused.FusedRecurrence` too: the time loop with a hand-written
+gradient, which `RecurrentLayer` runs where it applies (TensorFlow and JAX).
 """
 
 import inspect

@@ -31,7 +31,7 @@ from keras import ops
 # Keras's time loop (`keras.layers.RNN`'s): it keeps the states through
 # padded steps and compiles with XLA, gradient included, also when the
 # number of steps is unknown; `ops.scan` does neither on TensorFlow.
-from rnnzoo.layers.keras_internals import rnn
+from rnnzoo.layers.masked_rnn import rnn
 
 
 def _float_dtype(potentials) -> str:

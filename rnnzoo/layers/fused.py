@@ -15,18 +15,27 @@ exist whole. The forward equations stay written once: `recurrent_step` and
 the fused forward step call the same `equations`. The fused path serves
 unmasked, rolled loops with the default activations; masks, `unroll=True`,
 other activations and other backends take the generic loop, which projects
-all steps in one matmul before it. The tests check the layers' gradients,
-fused or not, against finite differences of NumPy references.
+all steps in one matmul before it. Each backend's loops live beside it:
+`fused_tensorflow` (`tf.custom_gradient` over two `tf.while_loop`s) and
+`fused_jax` (`jax.custom_vjp` over two `lax.scan`s); this module holds what
+they share. The tests check the layers' gradients, fused or not, against
+finite differences of NumPy references.
 """
 
-import tensorflow as tf
+import importlib
+
+import keras
 from keras import ops
 
 from rnnzoo.layers.base import is_activation
-from rnnzoo.layers.fused_loops import FusedLoop
-from rnnzoo.layers.fused_loops import backward_loop
-from rnnzoo.layers.fused_loops import forward_loop
-from rnnzoo.layers.fused_loops import transpose_kernel
+from rnnzoo.layers.fused_gradients import transpose_kernel
+
+# The backends with a fused recurrence, and the module that runs it there:
+# each imports its backend's framework, so only the active one is imported.
+FUSED_BACKENDS = {
+    "tensorflow": "rnnzoo.layers.fused_tensorflow",
+    "jax": "rnnzoo.layers.fused_jax",
+}
 
 
 class FusedRecurrence:
@@ -118,9 +127,9 @@ class FusedRecurrence:
         ]
 
 
-def _as_tensor(weight):
-    # Tensors, not variables: `tf.custom_gradient` must not see one.
-    return tf.convert_to_tensor(ops.convert_to_tensor(weight))
+def has_fused_recurrence(backend=None) -> bool:
+    """Whether `backend` (default: Keras's) has a fused recurrence."""
+    return (backend or keras.backend.backend()) in FUSED_BACKENDS
 
 
 def fused_recurrence(
@@ -131,18 +140,7 @@ def fused_recurrence(
     go_backwards=False,
     return_all_outputs=True,
 ):
-    """Runs a cell's fused recurrence over a sequence.
-
-    The forward loop (`fused_loops.forward_loop`) projects each step's
-    inputs (beside the recurrent chain, which does not wait for it), runs
-    `cell.fused_forward_step` and pushes what each step saved on stacks.
-    The gradient is a second loop (`fused_loops.backward_loop`), backwards
-    in time, over `cell.fused_backward_step`, which pops them; the gradients
-    of the weights (the input projection's too) are summed inside it, off
-    the loop's critical path, and `cell.fused_weight_gradients` finishes
-    them. Autodiff differentiates neither loop, so it adds no per-step
-    accumulators. The first step of each loop runs before it, so that the
-    shapes of what a step keeps are known. TensorFlow only.
+    """Runs a cell's fused recurrence over a sequence, on Keras's backend.
 
     Args:
         cell: A `FusedRecurrence` cell whose `supports_fused_recurrence()`
@@ -158,65 +156,18 @@ def fused_recurrence(
         `(last_output, outputs, final_states)`, as the backend's `rnn`
         (`rnnzoo.layers.keras_internals.rnn`).
     """
-    sequences = tf.transpose(sequences, (1, 0, 2))
-    if go_backwards:
-        sequences = tf.reverse(sequences, (0,))
-    projection = [_as_tensor(cell.kernel)]
-    if cell.use_bias:
-        projection.append(_as_tensor(cell.bias))
-    initial_states = [tf.convert_to_tensor(s) for s in initial_states]
-    weights = [_as_tensor(w) for w in cell.loop_weights()]
-    extras = [] if recurrent_dropout_mask is None else [recurrent_dropout_mask]
-    num_projection, num_states = len(projection), len(initial_states)
-    num_weights = len(weights)
-
-    @tf.custom_gradient
-    def recurrence(inputs, *tensors):
-        kernel, *bias = tensors[:num_projection]
-        tensors = tensors[num_projection:]
-        states = list(tensors[:num_states])
-        loop = FusedLoop(
-            cell=cell,
-            inputs=inputs,
-            kernel=kernel,
-            bias=bias,
-            weights=list(tensors[num_states : num_states + num_weights]),
-            mask=tensors[-1] if extras else None,
-            return_all_outputs=return_all_outputs,
+    backend = keras.backend.backend()
+    if backend not in FUSED_BACKENDS:
+        raise ValueError(
+            "The fused recurrence runs on the backends "
+            f"{sorted(FUSED_BACKENDS)}, got Keras's backend {backend!r}"
         )
-        result, final_states, saved_stacks, saved_like = forward_loop(
-            loop, states
-        )
-
-        def gradient(result_gradient, *final_state_gradients):
-            if result_gradient is None:
-                result_gradient = tf.zeros_like(result)
-            state_gradients = [
-                tf.zeros_like(state) if grad is None else grad
-                for grad, state in zip(final_state_gradients, final_states)
-            ]
-            input_gradient, projection_gradients, state_gradients, sums = (
-                backward_loop(
-                    loop,
-                    saved_stacks,
-                    saved_like,
-                    result_gradient,
-                    state_gradients,
-                )
-            )
-            return [
-                input_gradient,
-                *projection_gradients,
-                *state_gradients,
-                *cell.fused_weight_gradients(sums, loop.weights),
-                *[None for _ in extras],
-            ]
-
-        return (result, *final_states), gradient
-
-    result, *final_states = recurrence(
-        sequences, *projection, *initial_states, *weights, *extras
+    module = importlib.import_module(FUSED_BACKENDS[backend])
+    return module.fused_recurrence(
+        cell,
+        sequences,
+        initial_states,
+        recurrent_dropout_mask=recurrent_dropout_mask,
+        go_backwards=go_backwards,
+        return_all_outputs=return_all_outputs,
     )
-    if return_all_outputs:
-        return result[-1], tf.transpose(result, (1, 0, 2)), final_states
-    return result, result[:, None], final_states

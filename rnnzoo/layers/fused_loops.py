@@ -1,11 +1,13 @@
-"""The two time loops of the fused recurrence (see `rnnzoo.layers.fused`),
-and the gradient helpers that the cells' fused steps share.
+"""The two time loops of the fused recurrence on TensorFlow (see
+`rnnzoo.layers.fused`), and the TensorFlow versions of the gradient helpers
+that the cells' fused steps share (`rnnzoo.layers.fused_gradients`).
 
 `forward_loop` runs a cell's `fused_forward_step` over the sequence and
 pushes what each step saves on stacks; `backward_loop`, the gradient, runs
 its `fused_backward_step` backwards in time and pops them. Both are plain
-TensorFlow loops: `fused_recurrence` joins them with `tf.custom_gradient`,
-so autodiff differentiates neither.
+TensorFlow loops: `fused_tensorflow.fused_recurrence` joins them with
+`tf.custom_gradient`, so autodiff differentiates neither. TensorFlow only:
+only that backend imports this module.
 """
 
 import dataclasses
@@ -22,11 +24,6 @@ def sigmoid_gradient(outputs, output_gradient):
 def tanh_gradient(outputs, output_gradient):
     """`dy * (1 - y ** 2)`: the gradient through `y = tanh(x)`, one op."""
     return tf.raw_ops.TanhGrad(y=outputs, dy=output_gradient)
-
-
-def add_gradients(gradient, other):
-    """`gradient + other`, where `other` may be `None` (no gradient)."""
-    return gradient if other is None else gradient + other
 
 
 def transpose_kernel(kernel):

@@ -4,10 +4,10 @@ import keras
 from keras import ops
 
 from rnnzoo.layers.fused import FusedRecurrence
-from rnnzoo.layers.fused_loops import add_gradients
-from rnnzoo.layers.fused_loops import kernel_gradient
-from rnnzoo.layers.fused_loops import sigmoid_gradient
-from rnnzoo.layers.fused_loops import tanh_gradient
+from rnnzoo.layers.fused_gradients import add_gradients
+from rnnzoo.layers.fused_gradients import kernel_gradient
+from rnnzoo.layers.fused_gradients import sigmoid_gradient
+from rnnzoo.layers.fused_gradients import tanh_gradient
 from rnnzoo.layers.lstm_variant import LSTMVariantCell
 from rnnzoo.layers.recurrent_layer import RecurrentLayer
 

@@ -14,7 +14,8 @@ from keras import regularizers
 from rnnzoo.layers.base import constructor_arguments
 from rnnzoo.layers.fused import FusedRecurrence
 from rnnzoo.layers.fused import fused_recurrence
-from rnnzoo.layers.keras_internals import rnn
+from rnnzoo.layers.fused import has_fused_recurrence
+from rnnzoo.layers.masked_rnn import rnn
 
 
 def validate_sequence_shape(shape, layer_name):
@@ -144,7 +145,7 @@ class RecurrentLayer(keras.layers.RNN):
     def uses_fused_recurrence(self, mask):
         """Whether `inner_loop` runs the cell's fused recurrence."""
         return (
-            keras.backend.backend() == "tensorflow"
+            has_fused_recurrence()
             and mask is None
             and not self.unroll
             and isinstance(self.cell, FusedRecurrence)

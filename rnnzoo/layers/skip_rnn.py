@@ -6,9 +6,9 @@ from keras import ops
 
 from rnnzoo.layers.base import RecurrentCell
 from rnnzoo.layers.fused import FusedRecurrence
-from rnnzoo.layers.fused_loops import add_gradients
-from rnnzoo.layers.fused_loops import kernel_gradient
-from rnnzoo.layers.fused_loops import tanh_gradient
+from rnnzoo.layers.fused_gradients import add_gradients
+from rnnzoo.layers.fused_gradients import kernel_gradient
+from rnnzoo.layers.fused_gradients import tanh_gradient
 from rnnzoo.layers.recurrent_layer import RecurrentLayer
 from rnnzoo.layers.weight_options import add_weight_with_options
 from rnnzoo.layers.weight_options import set_weight_options

@@ -22,6 +22,7 @@ several iterations), the rest of the window masked. The loop is written in
 
 import math
 
+import keras
 from keras import ops
 
 
@@ -144,7 +145,10 @@ def run_tree_cell(cell, node_inputs, children, node_mask, return_sequences):
         window_nodes = ops.slice(order, [position], [window])
         window_keys = ops.slice(sorted_keys, [position], [window])
         # The window's first level; sorted, so its nodes lead the window.
-        active = ops.equal(window_keys, window_keys[0])
+        # Past the last level (JAX's fixed count of iterations) none is.
+        active = ops.logical_and(
+            ops.equal(window_keys, window_keys[0]), position < inner_count
+        )
         step_nodes = ops.where(active, window_nodes, total)
         child_rows = ops.take(flat_children, step_nodes, axis=0)
         child_states = [ops.take(s, child_rows, axis=0) for s in states]
@@ -168,12 +172,20 @@ def run_tree_cell(cell, node_inputs, children, node_mask, return_sequences):
     # gradient keeps each iteration's tensors in buffers of this many
     # iterations, so the bound is kept tight.
     most_iterations = nodes + (total + window - 1) // window
-    _, *states = ops.while_loop(
-        lambda position, *states: position < inner_count,
-        step,
-        (ops.convert_to_tensor(0, "int32"), *states),
-        maximum_iterations=most_iterations,
-    )
+    initial = (ops.convert_to_tensor(0, "int32"), *states)
+    if keras.backend.backend() == "jax":
+        # JAX differentiates a loop of a fixed count (a scan) only: the
+        # iterations past the last level change nothing.
+        _, *states = ops.fori_loop(
+            0, most_iterations, lambda _, carry: step(*carry), initial
+        )
+    else:
+        _, *states = ops.while_loop(
+            lambda position, *states: position < inner_count,
+            step,
+            initial,
+            maximum_iterations=most_iterations,
+        )
     outputs = states[0]
     if return_sequences:
         return ops.reshape(outputs[:total], (batch, nodes, cell.output_size))

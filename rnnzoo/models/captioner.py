@@ -5,10 +5,10 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from rnnzoo.models.arguments import arguments_for
+from rnnzoo.models.compiled import TensorSpec
 from rnnzoo.models.decoder import ATTENTIONS
 from rnnzoo.models.decoder import TokenDecoder
 from rnnzoo.models.generated_tokens import check_special_tokens
@@ -271,7 +271,7 @@ class ImageCaptioner(EncoderDecoderModel):
 
     def generation_input_spec(self):
         shape = self.image_shape or self.feature_input_shape
-        return tf.TensorSpec((None, *shape), tf.float32)
+        return TensorSpec((None, *shape), "float32")
 
     def caption(self, images, max_length: int = 20, **options):
         """Captions a batch of images (or feature grids); `generate` with

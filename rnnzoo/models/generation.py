@@ -8,21 +8,23 @@ time is `rnnzoo.models.stepping`.
 
 The decoding itself is `rnnzoo.decoding.decode`, driven by a step function
 `step_fn(tokens, state) -> (logits, new_state)` that a model builds from its
-own layers, inside one `tf.function` per generation configuration.
+own layers, inside one compiled function per generation configuration
+(`rnnzoo.models.compiled`).
 """
 
 import dataclasses
 
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from rnnzoo.decoding import decode
 from rnnzoo.decoding import decoding_options
 from rnnzoo.decoding import takes_seed
 from rnnzoo.decoding.base import tile_batch
-from rnnzoo.decoding.sampling import seed_tensor
+from rnnzoo.decoding.random_draws import seed_tensor
 from rnnzoo.models.base import RecurrentModel
+from rnnzoo.models.compiled import TensorSpec
+from rnnzoo.models.compiled import compile_model_function
 from rnnzoo.models.generated_tokens import before_end_mask
 from rnnzoo.models.generated_tokens import check_special_tokens
 from rnnzoo.models.generated_tokens import detokenize
@@ -168,19 +170,23 @@ class GenerativeModel(RecurrentModel):
         return (0,)
 
     def compiled_function(self, key, python_function, input_signature, jit):
-        """The `tf.function` of `python_function` cached under `key`, so a
-        configuration is traced once and reused; `python_function` itself
-        when the model was compiled with `run_eagerly=True` (debugging)."""
+        """The compiled `python_function` (see `compile_model_function`)
+        cached under `key`, so a configuration is traced once and reused;
+        `python_function` itself when the model was compiled with
+        `run_eagerly=True` (debugging).
+
+        Args:
+            key: The cache key of the configuration.
+            python_function: The function, of tensors.
+            input_signature: One `TensorSpec` per argument.
+            jit: Whether to compile with XLA on TensorFlow.
+        """
         if self.run_eagerly and not jit:
             return python_function
         cache = self.__dict__.setdefault("_generation_functions", {})
         if key not in cache:
-            cache[key] = tf.function(
-                python_function,
-                input_signature=input_signature,
-                jit_compile=jit,
-                reduce_retracing=True,
-                autograph=False,
+            cache[key] = compile_model_function(
+                self, python_function, input_signature, jit
             )
         return cache[key]
 
@@ -238,8 +244,8 @@ class EncoderDecoderModel(ScheduledSamplingTraining, GenerativeModel):
         decoder's initial cell states, one list per decoder layer."""
         raise NotImplementedError
 
-    def generation_input_spec(self) -> tf.TensorSpec:
-        """The `tf.TensorSpec` of the inputs of `generate`."""
+    def generation_input_spec(self) -> TensorSpec:
+        """The `TensorSpec` of the inputs of `generate`."""
         raise NotImplementedError
 
     def output_vocabulary_size(self) -> int:
@@ -261,7 +267,7 @@ class EncoderDecoderModel(ScheduledSamplingTraining, GenerativeModel):
 
         The encoder runs once, then `rnnzoo.decoding.decode` drives the
         decoder one token at a time from `start_token` until `end_token`
-        or `max_length` tokens, all in one compiled `tf.function` (cached
+        or `max_length` tokens, all in one compiled function (cached
         per strategy, options and `max_length`). The attention alignments
         come from one teacher-forced pass over the generated tokens.
 
@@ -306,10 +312,10 @@ class EncoderDecoderModel(ScheduledSamplingTraining, GenerativeModel):
         function = self.compiled_function(
             key,
             run,
-            [spec, tf.TensorSpec((2,), tf.int32)],
+            [spec, TensorSpec((2,), "int32")],
             bool(jit_compile),
         )
-        inputs = tf.convert_to_tensor(
+        inputs = ops.convert_to_tensor(
             numeric_inputs("inputs", inputs), dtype=spec.dtype
         )
         seed = seed_pair(seed) if sampling else np.zeros(2, "int32")

@@ -80,8 +80,8 @@ class LanguageModel(LanguageModelGeneration):
 
     >>> model = LanguageModel(vocab_size=30, units=8, cell="mgu")
     >>> x, y = model.training_data(np.array([[3, 4, 5, 6, 0]]))
-    >>> model(x).shape
-    TensorShape([1, 4, 30])
+    >>> tuple(model(x).shape)
+    (1, 4, 30)
     >>> model.generate(np.array([[3, 4]]), max_length=5).tokens.shape
     (1, 5)
     """

@@ -3,12 +3,12 @@ continuing them with `rnnzoo.decoding` (tokens) or independent notes
 (multi-hot frames), the cells run one step at a time."""
 
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from rnnzoo.decoding import decode
 from rnnzoo.decoding import decoding_options
 from rnnzoo.decoding import takes_seed
+from rnnzoo.models.compiled import TensorSpec
 from rnnzoo.models.generated_tokens import numeric_inputs
 from rnnzoo.models.generated_tokens import suppress_padding
 from rnnzoo.models.generation import GenerationResult
@@ -66,7 +66,7 @@ class LanguageModelGeneration(GenerativeModel):
 
         The model reads every prompt, its steps up to the last real one,
         then generates `max_length` tokens (fewer before `end_token`) with
-        `rnnzoo.decoding.decode`, all in one compiled `tf.function` cached
+        `rnnzoo.decoding.decode`, all in one compiled function cached
         per configuration. Generation runs the cells one step at a time:
         a stateful model's carried states are neither read nor changed.
 
@@ -146,12 +146,10 @@ class LanguageModelGeneration(GenerativeModel):
             options = decoding_options(
                 strategy, temperature=chosen["temperature"]
             )
-            dtype = tf.float32
-            spec = tf.TensorSpec((None, None, self.input_dim), dtype)
+            spec = TensorSpec((None, None, self.input_dim), "float32")
         else:
             options = decoding_options(strategy, **chosen)
-            dtype = tf.int32
-            spec = tf.TensorSpec((None, None), dtype)
+            spec = TensorSpec((None, None), "int32")
         prompt = numeric_inputs("prompt", prompt)
         lengths = self._checked_prompt_lengths(prompt)
         sampling = takes_seed(strategy)
@@ -167,15 +165,15 @@ class LanguageModelGeneration(GenerativeModel):
             function,
             [
                 spec,
-                tf.TensorSpec((None,), tf.int32),
-                tf.TensorSpec((2,), tf.int32),
+                TensorSpec((None,), "int32"),
+                TensorSpec((2,), "int32"),
             ],
             bool(jit_compile),
         )
         seed = seed_pair(seed) if sampling else np.zeros(2, "int32")
         tokens, scores = compiled(
-            tf.convert_to_tensor(prompt, dtype=dtype),
-            tf.convert_to_tensor(lengths, dtype=tf.int32),
+            ops.convert_to_tensor(prompt, dtype=spec.dtype),
+            ops.convert_to_tensor(lengths, dtype="int32"),
             seed,
         )
         return self.make_result(tokens, scores)
@@ -199,8 +197,8 @@ class LanguageModelGeneration(GenerativeModel):
         >>> model = LanguageModel(vocab_size=30, units=8)
         >>> step_fn, state, tokens = model.decoding_step(np.array([[3, 4]]))
         >>> logits, state = step_fn(tokens, state)
-        >>> logits.shape
-        TensorShape([1, 30])
+        >>> tuple(logits.shape)
+        (1, 30)
         """
         check_positive_int("beam_width", beam_width)
         if self.multi_hot:

@@ -31,9 +31,10 @@ import math
 import threading
 
 import keras
-import tensorflow as tf
 from keras import ops
 
+from rnnzoo.decoding.random_draws import fold_in
+from rnnzoo.decoding.random_draws import stateless_uniform
 from rnnzoo.layers.decoder_parts import configure_dropout
 from rnnzoo.layers.decoder_parts import reset_dropout
 from rnnzoo.layers.keras_internals import rnn
@@ -268,7 +269,7 @@ def _gumbel_noise(shape, seed):
     """Gumbel(0, 1) noise: `argmax(logits + noise)` is a draw from
     `softmax(logits)` (the Gumbel-max trick), so every draw of a sequence
     is made before its time loop."""
-    uniform = tf.random.stateless_uniform(
+    uniform = stateless_uniform(
         shape, seed=seed, minval=1e-20, maxval=1.0, dtype="float32"
     )
     return -ops.log(-ops.log(uniform))
@@ -303,7 +304,7 @@ def decode_with_feeding(
     state = decoder.get_initial_state(batch, memory, initial_state)
     cache = decoder.prepare_memory(memory, memory_mask)
     seed = ops.cast(feeding.seed, "int32")
-    draws = tf.random.stateless_uniform(ops.shape(token_ids), seed=seed)
+    draws = stateless_uniform(ops.shape(token_ids), seed=seed)
     own = ops.less(draws, ops.cast(feeding.probability, "float32"))
     # The first step always reads the start token.
     own = ops.logical_and(own, ops.arange(ops.shape(token_ids)[1]) > 0)
@@ -312,9 +313,11 @@ def decode_with_feeding(
         "own": ops.expand_dims(ops.cast(own, "int32"), -1),
     }
     if feeding.sampling == "sample":
-        noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)
+        noise_seed = fold_in(seed, 1)
         shape = (batch, ops.shape(token_ids)[1], decoder.vocab_size)
         inputs["noise"] = _gumbel_noise(shape, noise_seed)
+
+    logits_dtype = []  # The step function's, read when it is traced.
 
     def step_function(step_inputs, states):
         previous_prediction, *flat_state = states
@@ -331,7 +334,15 @@ def decode_with_feeding(
         if "noise" in step_inputs:
             choice = choice + step_inputs["noise"]
         prediction = ops.cast(ops.argmax(choice, axis=-1), "int32")
-        outputs = logits if alignment is None else (logits, alignment)
+        outputs = logits
+        logits_dtype.append(logits.dtype)
+        if alignment is not None:
+            # One output tensor: JAX's masked time loop takes no nested
+            # outputs. float32 holds float16 logits exactly.
+            outputs = ops.concatenate(
+                [ops.cast(logits, "float32"), ops.cast(alignment, "float32")],
+                axis=-1,
+            )
         new_states = [prediction[:, None], *keras.tree.flatten(new_state)]
         return outputs, new_states
 
@@ -352,7 +363,9 @@ def decode_with_feeding(
         _reset_decoder_dropout(decoder)
     if decoder.attention_decoder is None:
         return outputs, None
-    return outputs
+    vocab_size = decoder.vocab_size
+    logits = ops.cast(outputs[..., :vocab_size], logits_dtype[-1])
+    return logits, outputs[..., vocab_size:]
 
 
 class ScheduledSamplingTraining:
@@ -378,11 +391,27 @@ class ScheduledSamplingTraining:
         # The next `fit` traces a train step that reads the new recipe.
         self.train_function = None
 
+    def _training_iteration(self, args):
+        """The optimizer's step count in the train step being traced.
+
+        JAX's train step is stateless: it receives the optimizer's
+        variables in its `state` (its first argument) rather than reading
+        them, so the count is read from there.
+        """
+        iterations = self.optimizer.iterations
+        if keras.backend.backend() != "jax":
+            return iterations
+        optimizer_values = args[0][2]
+        for variable, value in zip(self.optimizer.variables, optimizer_values):
+            if variable is iterations:
+                return value
+        raise ValueError("The optimizer's `iterations` is not in its state")
+
     def train_step(self, *args, **kwargs):
         recipe = self.scheduled_sampling
         if recipe is None:
             return super().train_step(*args, **kwargs)
-        iteration = ops.cast(self.optimizer.iterations, "int32")
+        iteration = ops.cast(self._training_iteration(args), "int32")
         seed = ops.stack(
             [ops.convert_to_tensor(recipe.seed, "int32"), iteration]
         )

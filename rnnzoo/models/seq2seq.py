@@ -3,10 +3,10 @@
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from rnnzoo.models.backbone import RecurrentBackbone
+from rnnzoo.models.compiled import TensorSpec
 from rnnzoo.models.decoder import ATTENTIONS
 from rnnzoo.models.decoder import TokenDecoder
 from rnnzoo.models.generated_tokens import check_special_tokens
@@ -103,8 +103,8 @@ class Seq2Seq(EncoderDecoderModel):
     ...                 bidirectional=True, attention="luong")
     >>> x, y = model.training_data(np.array([[5, 6, 7]]),
     ...                            np.array([[7, 6, 5]]))
-    >>> model(x).shape
-    TensorShape([1, 4, 12])
+    >>> tuple(model(x).shape)
+    (1, 4, 12)
     >>> model.translate(np.array([[5, 6, 7]]), max_length=5).tokens.shape
     (1, 5)
     """
@@ -220,8 +220,8 @@ class Seq2Seq(EncoderDecoderModel):
 
     def generation_input_spec(self):
         if self.vocab_size is not None:
-            return tf.TensorSpec((None, None), tf.int32)
-        return tf.TensorSpec((None, None, self.input_dim), tf.float32)
+            return TensorSpec((None, None), "int32")
+        return TensorSpec((None, None, self.input_dim), "float32")
 
     def translate(self, source, max_length: int = 50, **options):
         """Translates a batch of sources; `generate` with its arguments.

@@ -9,8 +9,10 @@ runs), in the loops of `rnnzoo.decoding` (no Python loop per step).
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
+
+from rnnzoo.decoding.random_draws import fold_in
+from rnnzoo.decoding.random_draws import stateless_uniform
 
 
 def state_sizes_of(cell) -> list[int]:
@@ -181,9 +183,8 @@ def decode_frames(
         logits, state = step_fn(frame, state)
         logits = ops.cast(logits, "float32")
         if sample:
-            draws = tf.random.stateless_uniform(
-                ops.shape(logits),
-                seed=tf.random.experimental.stateless_fold_in(seed, index),
+            draws = stateless_uniform(
+                ops.shape(logits), seed=fold_in(seed, index)
             )
             probabilities = ops.sigmoid(logits / temperature)
             frame = ops.cast(ops.less(draws, probabilities), "float32")

@@ -369,7 +369,9 @@ def transfer_weights(source, target, overlap: bool = False) -> list[str]:
     fresh = []
     for old, new in zip(source.weights, target.weights):
         if tuple(old.shape) == tuple(new.shape):
-            new.assign(old.value)
+            # A copy: JAX's `fit` donates a model's buffers, so a shared
+            # array would be deleted under the other model.
+            new.assign(np.array(old.numpy()))
             continue
         fresh.append(new.path)
         if overlap:

@@ -19,6 +19,10 @@ from benchmarks.candidates import RNNZOO_LAYERS
 from benchmarks.textbook import textbook_layer
 from rnnzoo.layers import get_recurrent_layer
 
+# The TensorFlow suite (`tf.function`, TensorFlow's allocator and threads);
+# `test_jax_bench.py` tests the JAX one.
+pytestmark = pytest.mark.tensorflow_only("the TensorFlow benchmark suite")
+
 
 def test_quick_run_writes_markdown_and_csv(tmp_path):
     markdown_path, csv_path = run.main(

@@ -14,14 +14,13 @@ strategy:
   samples with the model's log-probabilities, and draws tokens with the
   frequencies of `softmax(logits / temperature)` (renormalised over the top
   k);
-* every strategy compiles with `tf.function(jit_compile=True)`;
+* every strategy compiles (`tf.function(jit_compile=True)`, `jax.jit`);
 * bad arguments raise `ValueError`s that name them.
 """
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from keras import ops
 
 from rnnzoo.decoding import STRATEGIES
@@ -41,6 +40,21 @@ END = 2
 
 def make_model(vocab_size=4, end_bias=None, seed=0):
     return ref.TinyLanguageModel(seed, vocab_size, end_bias=end_bias)
+
+
+def compile_function(function, jit_compile=True):
+    """`function` compiled by the backend: `tf.function` (with XLA when
+    `jit_compile`) or `jax.jit`; PyTorch runs it eagerly."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function, jit_compile=jit_compile)
+    if backend == "jax":
+        import jax
+
+        return jax.jit(function)
+    return function
 
 
 def to_numpy(*tensors):
@@ -179,10 +193,10 @@ def test_top_k_by_groups_is_top_k_with_ties_to_the_lower_index(
     values[3, 8:16] = 9.0
     values[4, -2:] = [3.0, 9.0]
     order = np.argsort(-values, axis=1, kind="stable")[:, :k]
-    top_k = tf.function(
+    top_k = compile_function(
         lambda x: top_k_by_groups(x, k), jit_compile=jit_compile
     )
-    top_values, indices = to_numpy(*top_k(tf.constant(values)))
+    top_values, indices = to_numpy(*top_k(ops.convert_to_tensor(values)))
     np.testing.assert_array_equal(indices, order)
     np.testing.assert_array_equal(
         top_values, np.take_along_axis(values, order, axis=1)
@@ -217,7 +231,7 @@ def test_beam_width_one_is_greedy_search(end_token, alpha):
     )
 
 
-def test_keras_cell_step_function_in_tf_function():
+def test_keras_cell_step_function_in_a_compiled_function():
     # A Keras LSTM cell returns its state as a list; a tuple state works.
     embedding = keras.layers.Embedding(6, 4)
     cell = keras.layers.LSTMCell(5)
@@ -230,12 +244,17 @@ def test_keras_cell_step_function_in_tf_function():
     rng = np.random.default_rng(2)
     state = tuple(rng.normal(size=(3, 5)).astype("float32") for _ in "hc")
 
-    @tf.function
+    # Built beforehand: a compiled function must not create weights.
+    embedding.build((None,))
+    cell.build((None, 4))
+    projection.build((None, 5))
+
     def run(state):
         greedy = greedy_search(step_fn, state, 0, 5, end_token=1)
         beam = beam_search(step_fn, state, 0, 5, beam_width=1, end_token=1)
         return greedy, beam
 
+    run = compile_function(run, jit_compile=False)
     (greedy_tokens, greedy_scores), (beam_tokens, beam_scores) = run(state)
     np.testing.assert_array_equal(beam_tokens, greedy_tokens)
     np.testing.assert_allclose(beam_scores, greedy_scores, rtol=1e-5)
@@ -408,7 +427,7 @@ def test_decoding_compiles_with_xla(strategy):
             **options,
         )
 
-    compiled = tf.function(run, jit_compile=True)
+    compiled = compile_function(run, jit_compile=True)
     if strategy in ("greedy", "beam"):
         tokens, scores = to_numpy(*compiled(state))
         eager_tokens, eager_scores = to_numpy(*run(state))
@@ -416,8 +435,12 @@ def test_decoding_compiles_with_xla(strategy):
         np.testing.assert_allclose(scores, eager_scores, rtol=1e-5)
     else:
         # A seed tensor varies the draws of one compiled function.
-        first = to_numpy(*compiled(state, tf.constant([1, 2])))
-        again = to_numpy(*compiled(state, tf.constant([1, 2])))
+        first = to_numpy(
+            *compiled(state, ops.convert_to_tensor([1, 2], "int32"))
+        )
+        again = to_numpy(
+            *compiled(state, ops.convert_to_tensor([1, 2], "int32"))
+        )
         np.testing.assert_array_equal(first[0], again[0])
         np.testing.assert_array_equal(first[1], again[1])
         tokens, scores = first

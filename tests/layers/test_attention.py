@@ -165,6 +165,7 @@ def test_weights_sum_to_one_and_padding_is_ignored(variant):
     np.testing.assert_allclose(weights[..., :real], short_weights, atol=1e-6)
 
 
+@pytest.mark.tensorflow_only("tf.GradientTape")
 def test_fully_masked_row_returns_zeros_with_finite_gradients():
     layer, key_dim = build_variant("bahdanau_normalized")
     query, value, key, _ = make_inputs(key_dim=key_dim)
@@ -277,6 +278,7 @@ def check_gradient(function, array, gradient, seed=0, max_entries=8):
     )
 
 
+@pytest.mark.tensorflow_only("tf.GradientTape; float64 numerics")
 @pytest.mark.parametrize(
     "variant", ["bahdanau_normalized", "luong_general_scaled", "luong_concat"]
 )
@@ -361,6 +363,7 @@ def test_save_load_round_trip(variant, tmp_path):
     assert clone.get_config() == config
 
 
+@pytest.mark.tensorflow_only("tf.function")
 def test_xla_compiled_call_matches_eager():
     layer, key_dim = build_variant("bahdanau_normalized")
     query, value, key, mask = make_inputs(key_dim=key_dim)

@@ -199,6 +199,7 @@ def test_masked_target_steps_keep_the_state():
         np.testing.assert_allclose(np.asarray(s)[:1], expected, atol=1e-6)
 
 
+@pytest.mark.tensorflow_only("tf.GradientTape; float64 numerics")
 def test_gradients_match_finite_differences():
     decoder = AttentionDecoder(
         3,
@@ -318,6 +319,7 @@ def test_trains_under_xla():
     assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
 
 
+@pytest.mark.tensorflow_only("tf.function")
 def test_teacher_forcing_and_single_steps_compile_with_xla():
     decoder = AttentionDecoder(UNITS, cell="mgu", return_alignments=True)
     inputs, memory, memory_mask = make_inputs()
@@ -367,6 +369,7 @@ def test_mixed_precision():
     np.testing.assert_allclose(alignments, expected[2], atol=2e-2)
 
 
+@pytest.mark.tensorflow_only("tf.function")
 def test_dropout_masks_are_per_sequence():
     decoder = AttentionDecoder(
         UNITS,

@@ -271,6 +271,7 @@ def numeric_gradient(loss, array, eps=1e-5):
     return grad
 
 
+@pytest.mark.tensorflow_only("tf.GradientTape; float64 numerics")
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("family", FAMILIES, ids=FAMILY_IDS)
 def test_gradients_match_finite_differences_float64(family, path, rng):

@@ -82,6 +82,7 @@ def test_the_same_seeds_draw_the_same_reservoir():
     assert not np.array_equal(first, other)
 
 
+@pytest.mark.tensorflow_only("tf.GradientTape; float64 numerics")
 def test_weights_are_fixed_and_only_the_read_out_trains(rng):
     x = rng.normal(size=(16, 8, 3)).astype("float32")
     y = rng.normal(size=(16, 1)).astype("float32")

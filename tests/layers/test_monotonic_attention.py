@@ -20,7 +20,13 @@ from tests.layers.monotonic_reference import reference_soft
 
 @pytest.mark.parametrize("mode", ["parallel", "recursive"])
 @pytest.mark.parametrize(
-    "dtype, tolerance", [("float64", 1e-12), ("float32", 2e-6)]
+    "dtype, tolerance",
+    [
+        pytest.param(
+            "float64", 1e-12, marks=pytest.mark.tensorflow_only("float64")
+        ),
+        ("float32", 2e-6),
+    ],
 )
 def test_soft_modes_match_the_recurrence(mode, dtype, tolerance):
     rng = np.random.default_rng(0)
@@ -40,6 +46,7 @@ def test_soft_modes_match_the_recurrence(mode, dtype, tolerance):
         expected_previous, previous = expected, actual
 
 
+@pytest.mark.tensorflow_only("tf.GradientTape")
 def test_parallel_mode_keeps_gradients_finite_at_certain_choices():
     # p = 1 makes 1 - p zero: the log-space cumulative product keeps the
     # value exact and the gradient finite.
@@ -164,6 +171,7 @@ def test_mechanisms_match_numpy_over_steps(mechanism, mode):
         previous = expected
 
 
+@pytest.mark.tensorflow_only("tf.GradientTape")
 def test_score_bias_starts_at_its_initial_value_and_learns():
     query, value = mechanism_inputs()
     layer = BahdanauMonotonicAttention(UNITS, score_bias_init=-4.0)

@@ -79,7 +79,17 @@ def test_fast_path_equals_plain_cell(case, rng, go_backwards):
     x = random_inputs(rng)
     mask = np.ones((BATCH, STEPS), bool)
     mask[1, 5:] = False
-    for call_mask in (None, mask):
+    call_masks = [None, mask]
+    if (
+        keras.backend.backend() != "tensorflow"
+        and layer.cell.state_size[0] != layer.cell.output_size
+    ):
+        # Keras's own loop on JAX and PyTorch repeats a masked step's output
+        # from the first state, so `keras.layers.RNN` cannot run this cell
+        # with a mask there: no reference (rnnzoo's layers mask inside the
+        # step, `rnnzoo.layers.masked_rnn`).
+        call_masks = [None]
+    for call_mask in call_masks:
         expected = as_list(rnn(x, mask=call_mask))
         actual = as_list(layer(x, mask=call_mask))
         assert len(actual) == len(expected)
@@ -300,6 +310,7 @@ def test_regularizers_and_constraints(case, rng):
         assert np.all(np.asarray(cell.bias) >= 0.0)
 
 
+@pytest.mark.tensorflow_only("tf.function(jit_compile=True)")
 def test_xla_compiled_forward_and_train_step(case, rng):
     layer = built_layer(case, rng, return_sequences=True)
     x = tf.constant(random_inputs(rng))

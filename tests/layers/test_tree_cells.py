@@ -83,6 +83,7 @@ def test_layer_matches_numpy_recursion(case, rng, return_sequences):
     np.testing.assert_allclose(actual, expected, atol=2e-6)
 
 
+@pytest.mark.tensorflow_only("tf.function(jit_compile=True)")
 def test_layer_matches_numpy_recursion_under_xla(case, rng):
     name, _, slots = case
     trees = random_trees.mixed_trees(rng, name, slots)
@@ -230,6 +231,7 @@ def central_differences(function, array, epsilon=1e-6):
     return gradient
 
 
+@pytest.mark.tensorflow_only("tf.GradientTape; float64 numerics")
 def test_gradients_match_finite_differences(case, rng):
     name, _, slots = case
     trees = random_trees.mixed_trees(rng, name, slots)[:4]

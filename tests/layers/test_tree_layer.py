@@ -126,6 +126,7 @@ def test_config_round_trip_with_a_cell_instance():
     assert clone.cell.get_config() == cell.get_config()
 
 
+@pytest.mark.tensorflow_only("tf.distribute")
 def test_runs_inside_mirrored_strategy(rng):
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
     inputs = list(binary_batch(rng))

@@ -84,6 +84,7 @@ def test_encoder_config_round_trip():
     assert again.get_config() == config
 
 
+@pytest.mark.tensorflow_only("tf.GradientTape")
 def test_encoder_gradients_are_finite(rng):
     encoder = CharacterWordEncoder(vocab_size=12, embedding_dim=4, filters=5)
     inputs = padded_inputs(rng)["character_ids"]

@@ -248,6 +248,25 @@ def test_probability_follows_the_optimizer_steps_in_fit(jit_compile):
         )
 
 
+def test_probability_follows_the_optimizer_steps_within_an_epoch():
+    # The steps of one epoch, where JAX's train step carries the
+    # optimizer's variables in its state instead of the variables.
+    plain, scheduled = (
+        seq2seq(attention=None, cell="gru", num_layers=1) for _ in range(2)
+    )
+    x, y = plain.training_data(np.tile(SOURCE, (2, 1)), np.tile(TARGET, (2, 1)))
+    scheduled.set_weights(plain.get_weights())
+    # Step 0 feeds the truth only, as `plain`; step 1 the predictions.
+    scheduled.set_scheduled_sampling({"schedule": "linear", "c": 1.0})
+    weights = []
+    for model in (plain, scheduled):
+        model.compile(optimizer=keras.optimizers.SGD(0.5))
+        model.fit(x, y, batch_size=3, epochs=1, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    assert int(scheduled.optimizer.iterations) == 2
+    assert any(not np.allclose(a, b, atol=1e-5) for a, b in zip(*weights))
+
+
 @pytest.mark.parametrize(
     "jit_compile", [False, pytest.param(True, marks=pytest.mark.slow)]
 )
