@@ -37,21 +37,8 @@ def fused_recurrence(
     the loop's critical path, and `cell.fused_weight_gradients` finishes
     them. Autodiff differentiates neither loop, so it adds no per-step
     accumulators. The first step of each loop runs before it, so that the
-    shapes of what a step keeps are known.
-
-    Args:
-        cell: A `FusedRecurrence` cell whose `supports_fused_recurrence()`
-            is true.
-        sequences: `(batch, timesteps, features)`, after input dropout.
-        initial_states: The list of initial state tensors.
-        recurrent_dropout_mask: The per-sequence recurrent dropout mask of
-            the first state, or `None`.
-        go_backwards: Whether to run from the last step to the first.
-        return_all_outputs: Whether `outputs` holds every step.
-
-    Returns:
-        `(last_output, outputs, final_states)`, as the backend's `rnn`
-        (`rnnzoo.layers.keras_internals.rnn`).
+    shapes of what a step keeps are known. Arguments and result as
+    `rnnzoo.layers.fused.fused_recurrence`, which calls it.
     """
     sequences = tf.transpose(sequences, (1, 0, 2))
     if go_backwards:
