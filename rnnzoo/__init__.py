@@ -5,14 +5,23 @@
 load with the package, so that their classes are registered for
 `keras.saving.load_model`. The parts built on `tf.data` and
 `tf.distribute` (`train`, `evaluate`, the zoo, the data pipelines, ...)
-load on first use (PEP 562), so `import rnnzoo` works on every backend.
+load on first use (PEP 562), so `import rnnzoo` works on every backend;
+on TensorFlow the optimizers load with the package, for `load_model`.
 """
 
 import importlib
 
+import keras
+
 from rnnzoo import decoding
 from rnnzoo import layers
 from rnnzoo import models
+
+if keras.backend.backend() == "tensorflow":
+    # A model saved after `compile` names rnnzoo's optimizers (registered
+    # Keras objects); on TensorFlow, where they run, `import rnnzoo` is
+    # enough to load it, as before.
+    from rnnzoo.training import optimizers as _optimizers  # noqa: F401
 
 __version__ = "0.1.0"
 

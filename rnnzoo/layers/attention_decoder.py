@@ -315,7 +315,10 @@ class AttentionDecoder(keras.layers.Layer):
             mask = get_keras_mask(inputs)
         cache = self.prepare_memory(memory, memory_mask)
         state = self.get_initial_state(memory, initial_state)
-        self.configure_dropout(inputs[:, 0, :], state)
+        if training:
+            # Only training reads the masks; at inference their draw would
+            # be a stateful seed update inside JAX's loops (a leaked tracer).
+            self.configure_dropout(inputs[:, 0, :], state)
 
         def step_function(step_inputs, states):
             output, new_state, alignment = self._step(

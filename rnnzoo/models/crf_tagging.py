@@ -204,11 +204,56 @@ class TagDecoding:
             )
         return loss
 
+    def compute_loss_and_updates(
+        self,
+        trainable_variables,
+        non_trainable_variables,
+        metrics_variables,
+        x,
+        y,
+        sample_weight,
+        training=False,
+        optimizer_variables=None,
+    ):
+        # JAX's trainer only: it calls `compute_metrics` with the model's
+        # variables out of scope, so the CRF's transitions can only be read
+        # here; the Viterbi path rides out with the predictions.
+        loss, (unscaled_loss, y_pred, non_trainable, metrics) = (
+            super().compute_loss_and_updates(
+                trainable_variables,
+                non_trainable_variables,
+                metrics_variables,
+                x,
+                y,
+                sample_weight,
+                training=training,
+                optimizer_variables=optimizer_variables,
+            )
+        )
+        if self.crf:
+            mapping = list(
+                zip(self.trainable_variables, trainable_variables)
+            ) + list(zip(self.non_trainable_variables, non_trainable))
+            with keras.StatelessScope(state_mapping=mapping):
+                tags = viterbi_one_hot(
+                    self.crf_layer,
+                    tags_entry(y_pred),
+                    tags_entry(sample_weight),
+                )
+            y_pred = (
+                {**y_pred, "tags": tags} if isinstance(y_pred, dict) else tags
+            )
+            # Read (and cleared) by the `compute_metrics` call that follows.
+            object.__setattr__(self, "_viterbi_decoded", True)
+        return loss, (unscaled_loss, y_pred, non_trainable, metrics)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         if self.crf:
-            tags = viterbi_one_hot(
-                self.crf_layer, tags_entry(y_pred), tags_entry(sample_weight)
-            )
+            tags = tags_entry(y_pred)
+            if not self.__dict__.pop("_viterbi_decoded", False):
+                tags = viterbi_one_hot(
+                    self.crf_layer, tags, tags_entry(sample_weight)
+                )
             if isinstance(y_pred, dict):
                 y_pred = {**y_pred, "tags": tags}
             else:

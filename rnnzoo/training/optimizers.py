@@ -77,7 +77,9 @@ class GlobalNormClipping:
     the summed, de-duplicated gradient (see the module docstring)."""
 
     def _clip_gradients(self, grads):
-        if not self.global_clipnorm:
+        # Replica contexts (and gradients summed across them) exist only
+        # under tf.distribute; other backends clip as Keras does.
+        if not self.global_clipnorm or keras.backend.backend() != "tensorflow":
             return super()._clip_gradients(grads)
         return clip_by_global_norm(
             grads, self.global_clipnorm, tf.distribute.get_replica_context()
