@@ -13,6 +13,17 @@ from rnnzoo.models.text_input import TextModel
 from rnnzoo.zoo import presets
 from rnnzoo.zoo import registry
 
+# Known gap on JAX: a model built here from strings (its `TextVectorization`
+# inside the model's call) fails in JAX's trainer with "Invalid dtype:
+# object"; the published presets' text calls work there
+# (tests/zoo/test_text_calls.py), their preprocessors running before the
+# model.
+pytestmark = pytest.mark.xfail(
+    keras.backend.backend() == "jax",
+    reason="strings inside a Keras model's call on JAX (issue #23)",
+    strict=False,
+)
+
 CORPUS = ["a fine film", "a dull film", "terrible acting", "fine acting"]
 REVIEWS = ["a fine film", "dull", "an unseen word"]
 
