@@ -39,6 +39,11 @@ def comparison_entry_from_run(run_dir, hardware: str | None = None) -> dict:
     Raises:
         FileNotFoundError: The folder holds no finished run.
     """
+    return _entry_from_metadata(_finished_run(run_dir), hardware)
+
+
+def _finished_run(run_dir) -> dict:
+    """The metadata of a finished run's preset."""
     metadata = presets.read_metadata(Path(run_dir) / "preset")
     if not metadata.get("metrics"):
         raise FileNotFoundError(
@@ -46,6 +51,10 @@ def comparison_entry_from_run(run_dir, hardware: str | None = None) -> dict:
             "preset/metadata.json and its metrics); run `rnnzoo train` to "
             "the end first"
         )
+    return metadata
+
+
+def _entry_from_metadata(metadata: dict, hardware: str | None) -> dict:
     config = metadata["config"]
     training = metadata.get("training") or {}
     return {
@@ -108,8 +117,8 @@ def record_comparison(run_dir, config_path=None, hardware=None) -> dict:
     from rnnzoo.zoo.publish import write_generated
     from rnnzoo.zoo.schema import load_config
 
-    metadata = presets.read_metadata(Path(run_dir) / "preset")
-    entry = comparison_entry_from_run(run_dir, hardware=hardware)
+    metadata = _finished_run(run_dir)
+    entry = _entry_from_metadata(metadata, hardware)
     name = metadata["name"]
     config_path = Path(config_path or registry.configs_dir() / f"{name}.yaml")
     config = load_config(config_path)
