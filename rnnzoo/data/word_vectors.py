@@ -10,6 +10,7 @@ for them with
       word_vectors:
         corpus: [imdb/train, imdb/validation, sst_treebank/train]
         dimension: 300
+        trainable: false  # optional; true (fine-tuned) by default
 
 and `rnnzoo train` trains them before the model (once per run folder: a
 resumed run reads `word_vectors.npy` back) and writes them into the rows
@@ -40,7 +41,11 @@ DEFAULTS = {
     "workers": 2,
     "seed": 0,
 }
-SETTINGS = ("corpus", *DEFAULTS)
+# Whether training goes on to change the vectors. Frozen vectors keep a
+# small labelled set (e.g. SST's sentences) from fitting its own
+# vocabulary word by word.
+TRAINABLE_DEFAULT = True
+SETTINGS = ("corpus", "trainable", *DEFAULTS)
 
 
 def word_vector_settings(settings: dict) -> dict:
@@ -79,10 +84,15 @@ def word_vector_settings(settings: dict) -> dict:
                 "word_vectors.corpus must not read a test split (the "
                 f"vectors would have seen the test text), got {entry!r}"
             )
-    checked = {**DEFAULTS, **settings}
+    checked = {**DEFAULTS, "trainable": TRAINABLE_DEFAULT, **settings}
     for key in DEFAULTS:
         if key != "seed":
             check_positive_int(f"word_vectors.{key}", checked[key])
+    if not isinstance(checked["trainable"], bool):
+        raise ValueError(
+            "Expected word_vectors.trainable to be true or false, got "
+            f"{checked['trainable']!r}"
+        )
     return checked
 
 
@@ -180,6 +190,9 @@ def initialize_embedding(
         data_dir: The datasets' folder.
         run_dir: The run's folder.
 
+    With `settings["trainable"]` false the embedding is frozen (set
+    before the model is compiled).
+
     Returns:
         The number of rows the vectors set (0 when read back).
 
@@ -193,6 +206,7 @@ def initialize_embedding(
             f"Expected word_vectors.dimension to equal the embedding's "
             f"width {layer.output_dim}, got {settings['dimension']}"
         )
+    layer.trainable = settings["trainable"]
     cached = Path(run_dir) / VECTORS_FILE
     if cached.exists():
         layer.embeddings.assign(np.load(cached))

@@ -22,6 +22,10 @@ pytest.importorskip("gensim")
         ({"corpus": []}, "corpus to be a list"),
         ({"corpus": ["imdb/train"], "size": 3}, r"keys among .*\['size'\]"),
         ({"corpus": ["imdb/train"], "window": 0}, "word_vectors.window"),
+        (
+            {"corpus": ["imdb/train"], "trainable": "no"},
+            "word_vectors.trainable to be true or false, got 'no'",
+        ),
     ],
 )
 def test_bad_settings_are_named(settings, message):
@@ -136,3 +140,32 @@ def test_initialize_embedding_trains_once_per_run(tmp_path):
         word_vectors.initialize_embedding(
             fresh, (vocabulary * 2)[:9], settings, None, run
         )
+
+
+def test_frozen_vectors_stay_as_trained_while_the_rest_learns(tmp_path):
+    write_sst2(tmp_path / "data")
+    vocabulary = ["", "[UNK]", "film", "the", "zzz-unseen"]
+    model = models.SequenceClassifier(
+        num_classes=1, units=4, vocab_size=len(vocabulary), embedding_dim=8
+    )
+    model(model.example_inputs())
+    settings = {
+        "corpus": ["sst2/train"],
+        "dimension": 8,
+        "min_count": 1,
+        "workers": 1,
+        "trainable": False,
+    }
+    word_vectors.initialize_embedding(
+        model, vocabulary, settings, tmp_path / "data", tmp_path
+    )
+    vectors = _embedding(model)
+    others = [np.array(w) for w in model.trainable_weights]
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    tokens = np.array([[2, 3, 4, 1], [3, 2, 0, 0]])
+    model.fit(tokens, np.array([1.0, 0.0]), epochs=2, verbose=0)
+    np.testing.assert_array_equal(_embedding(model), vectors)
+    assert all(
+        np.any(np.array(w) != before)
+        for w, before in zip(model.trainable_weights, others)
+    )
