@@ -60,6 +60,16 @@ class FusedRecurrence:
             gates is None or is_activation(gates, "sigmoid")
         )
 
+    def fused_input_projection(self):
+        """`[kernel]` or `[kernel, bias]`: the loops hand each step
+        `x kernel + bias`. Default: the cell's `kernel`, and its `bias` with
+        `use_bias`. A cell that adds its bias later in the step (after a
+        normalization, or to the recurrent part) returns `[kernel]` and
+        keeps the bias among its `loop_weights`."""
+        if self.use_bias:
+            return [self.kernel, self.bias]
+        return [self.kernel]
+
     def loop_weights(self):
         """The weights used inside the time loop, as a list.
 
@@ -111,7 +121,8 @@ class FusedRecurrence:
             gradient of the step's projected inputs, the gradients of the
             states the step received, and this step's terms of the weight
             gradients, one per weight, which the loop sums over all steps
-            (see `fused_weight_gradients`). The per-step weight-gradient
+            (see `fused_weight_gradients`, which a cell may override to
+            take other terms). The per-step weight-gradient
             matmuls are off the loop's critical path, so they run beside it.
         """
         raise NotImplementedError

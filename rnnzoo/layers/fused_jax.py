@@ -42,9 +42,7 @@ def fused_recurrence(
     inputs = jnp.swapaxes(_as_array(sequences), 0, 1)
     if go_backwards:
         inputs = jnp.flip(inputs, axis=0)
-    projection = [_as_array(cell.kernel)]
-    if cell.use_bias:
-        projection.append(_as_array(cell.bias))
+    projection = [_as_array(w) for w in cell.fused_input_projection()]
     arguments = (
         inputs,
         projection,

@@ -43,9 +43,7 @@ def fused_recurrence(
     sequences = tf.transpose(sequences, (1, 0, 2))
     if go_backwards:
         sequences = tf.reverse(sequences, (0,))
-    projection = [_as_tensor(cell.kernel)]
-    if cell.use_bias:
-        projection.append(_as_tensor(cell.bias))
+    projection = [_as_tensor(w) for w in cell.fused_input_projection()]
     initial_states = [tf.convert_to_tensor(s) for s in initial_states]
     weights = [_as_tensor(w) for w in cell.loop_weights()]
     extras = [] if recurrent_dropout_mask is None else [recurrent_dropout_mask]

@@ -9,6 +9,8 @@ from keras import ops
 from rnnzoo.layers.base import ForgetGateBias
 from rnnzoo.layers.base import GatedRecurrentCell
 from rnnzoo.layers.base import RecurrentCell
+from rnnzoo.layers.fused_layer_norm import LayerNormLSTMFusedSteps
+from rnnzoo.layers.fused_layer_norm import LayerNormSimpleRNNFusedSteps
 from rnnzoo.layers.recurrent_layer import RecurrentLayer
 from rnnzoo.layers.weight_options import set_weight_options
 from rnnzoo.layers.weight_options import weight_options_config
@@ -16,7 +18,9 @@ from rnnzoo.validation import check_positive_number
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
-class LayerNormLSTMCell(ForgetGateBias, GatedRecurrentCell):
+class LayerNormLSTMCell(
+    ForgetGateBias, GatedRecurrentCell, LayerNormLSTMFusedSteps
+):
     """Cell of an LSTM with layer normalization, as TensorFlow Addons has it.
 
     Gate blocks are `[i, f, c, o]` as in `keras.layers.LSTMCell`. `LN_k`,
@@ -174,7 +178,7 @@ class LayerNormLSTM(RecurrentLayer):
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
-class LayerNormSimpleRNNCell(RecurrentCell):
+class LayerNormSimpleRNNCell(RecurrentCell, LayerNormSimpleRNNFusedSteps):
     """Cell of an Elman RNN with layer normalization, as TensorFlow Addons.
 
     The normalization `LN` has a gain `γ` and no shift (the bias plays

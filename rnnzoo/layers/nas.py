@@ -6,6 +6,11 @@ from keras import ops
 
 from rnnzoo.layers.base import RecurrentCell
 from rnnzoo.layers.base import is_activation
+from rnnzoo.layers.fused import FusedRecurrence
+from rnnzoo.layers.fused_gradients import add_gradients
+from rnnzoo.layers.fused_gradients import kernel_gradient
+from rnnzoo.layers.fused_gradients import sigmoid_gradient
+from rnnzoo.layers.fused_gradients import tanh_gradient
 from rnnzoo.layers.recurrent_layer import RecurrentLayer
 from rnnzoo.layers.weight_options import add_weight_with_options
 from rnnzoo.layers.weight_options import set_weight_options
@@ -14,7 +19,7 @@ from rnnzoo.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
-class NASCell(RecurrentCell):
+class NASCell(RecurrentCell, FusedRecurrence):
     """Cell of the recurrent network found by neural architecture search.
 
     Eight blocks `x_k = (x W)_k` and `m_k = (h_{t-1} U + b)_k`, `k = 0..7`
@@ -134,12 +139,22 @@ class NASCell(RecurrentCell):
         # block 3 multiplies the two parts.
         return ops.matmul(inputs, self.kernel)
 
-    def recurrent_step(self, projected_inputs, states, training=False):
-        h_tm1, c_tm1 = states
-        h_dropped = self.drop_recurrent_state(h_tm1, training)
-        recurrent = ops.matmul(h_dropped, self.recurrent_kernel)
+    def loop_weights(self):
+        weights = [self.recurrent_kernel]
         if self.use_bias:
-            recurrent = recurrent + self.bias
+            weights.append(self.bias)
+        if self.projection is not None:
+            weights.append(self.projection_weights)
+        return weights
+
+    def equations(self, projected_inputs, h_dropped, c_tm1, weights):
+        """The cell's equations; returns `(output, c, intermediates)`, the
+        intermediates being what the fused backward step needs."""
+        recurrent_kernel, *weights = weights
+        recurrent = ops.matmul(h_dropped, recurrent_kernel)
+        if self.use_bias:
+            bias, *weights = weights
+            recurrent = recurrent + bias
         x = ops.split(projected_inputs, self.num_gates, axis=-1)
         m = ops.split(recurrent, self.num_gates, axis=-1)
         sigmoid, relu, tanh = ops.sigmoid, ops.relu, ops.tanh
@@ -151,11 +166,108 @@ class NASCell(RecurrentCell):
         a_5 = sigmoid(x[5] + m[5])
         a_6 = tanh(x[6] + m[6])
         a_7 = sigmoid(x[7] + m[7])
-        c = tanh(tanh(a_0 * a_1) + c_tm1) * tanh(a_2 + a_3)
-        h = tanh(c * tanh(tanh(a_4 * a_5) + sigmoid(a_6 + a_7)))
+        cell_input = tanh(a_0 * a_1)
+        cell_gate = tanh(a_2 + a_3)
+        cell_sum = tanh(cell_input + c_tm1)
+        c = cell_sum * cell_gate
+        output_input = tanh(a_4 * a_5)
+        output_sum = tanh(output_input + sigmoid(a_6 + a_7))
+        h = tanh(c * output_sum)
+        output = h
         if self.projection is not None:
-            h = ops.matmul(h, self.projection_weights)
-        return h, [h, c]
+            output = ops.matmul(h, weights[0])
+        activations = [a_0, a_1, a_2, a_3, a_4, a_5, a_6, a_7]
+        intermediates = [
+            *activations,
+            x[3],
+            m[3],
+            cell_input,
+            cell_gate,
+            cell_sum,
+            c,
+            output_input,
+            output_sum,
+            h,
+        ]
+        return output, c, intermediates
+
+    def recurrent_step(self, projected_inputs, states, training=False):
+        h_tm1, c_tm1 = states
+        h_dropped = self.drop_recurrent_state(h_tm1, training)
+        output, c, _ = self.equations(
+            projected_inputs, h_dropped, c_tm1, self.loop_weights()
+        )
+        return output, [output, c]
+
+    # The fused recurrence (see `rnnzoo.layers.fused.FusedRecurrence`). The
+    # bias belongs to the recurrent blocks: it is a loop weight.
+
+    def fused_input_projection(self):
+        return [self.kernel]
+
+    def fused_forward_step(
+        self, projected_inputs, states, weights, recurrent_dropout_mask
+    ):
+        h_tm1, c_tm1 = states
+        h_dropped = h_tm1
+        if recurrent_dropout_mask is not None:
+            h_dropped = h_tm1 * recurrent_dropout_mask
+        output, c, intermediates = self.equations(
+            projected_inputs, h_dropped, c_tm1, weights
+        )
+        return output, [output, c], [*intermediates, h_dropped]
+
+    def fused_backward_step(
+        self,
+        output_gradient,
+        state_gradients,
+        saved,
+        weights,
+        recurrent_dropout_mask,
+    ):
+        (a_0, a_1, a_2, a_3, a_4, a_5, a_6, a_7, x_3, m_3) = saved[:10]
+        cell_input, cell_gate, cell_sum, c, output_input = saved[10:15]
+        output_sum, h, h_dropped = saved[15:]
+        dh, dc = state_gradients
+        dh = add_gradients(dh, output_gradient)
+        terms = []
+        if self.projection is not None:
+            terms.append(kernel_gradient(h, dh))
+            dh = ops.matmul(dh, weights[-1])
+        d_product = tanh_gradient(h, dh)
+        dc = dc + d_product * output_sum
+        d_output_sum = tanh_gradient(output_sum, d_product * c)
+        # `σ(a_6 + a_7)`, recomputed rather than saved.
+        d_67 = sigmoid_gradient(ops.sigmoid(a_6 + a_7), d_output_sum)
+        d_45 = tanh_gradient(output_input, d_output_sum)
+        d_cell_sum = tanh_gradient(cell_sum, dc * cell_gate)
+        d_23 = tanh_gradient(cell_gate, dc * cell_sum)
+        d_01 = tanh_gradient(cell_input, d_cell_sum)
+        # The gradients of the eight blocks' pre-activations; ReLU's
+        # derivative at zero is zero, as the backends' own.
+        zero = ops.zeros_like(a_1)
+        d_blocks = [
+            sigmoid_gradient(a_0, d_01 * a_1),
+            ops.where(a_1 > 0, d_01 * a_0, zero),
+            sigmoid_gradient(a_2, d_23),
+            ops.where(a_3 > 0, d_23, zero),
+            tanh_gradient(a_4, d_45 * a_5),
+            sigmoid_gradient(a_5, d_45 * a_4),
+            tanh_gradient(a_6, d_67),
+            sigmoid_gradient(a_7, d_67),
+        ]
+        d_product_3 = d_blocks[3]
+        d_blocks[3] = d_product_3 * m_3
+        dx = ops.concatenate(d_blocks, axis=-1)
+        d_blocks[3] = d_product_3 * x_3
+        dm = ops.concatenate(d_blocks, axis=-1)
+        dh_tm1 = ops.matmul(dm, weights[0])
+        if recurrent_dropout_mask is not None:
+            dh_tm1 = dh_tm1 * recurrent_dropout_mask
+        terms = [kernel_gradient(h_dropped, dm), *terms]
+        if self.use_bias:
+            terms.insert(1, dm)
+        return dx, [dh_tm1, d_cell_sum], terms
 
     def get_config(self):
         return {
