@@ -89,7 +89,9 @@ class AttentionDecoder(keras.layers.Layer):
         mask: Optional boolean `(batch, Tq)`; defaults to the Keras mask of
             `inputs`. Masked target steps keep the state and output zeros
             (and an all-zero alignment row).
-        training: Whether the cell's dropout is active.
+        training: Whether the cell's dropout (and a monotonic attention's
+            score noise, drawn for the whole sequence before the loop) is
+            active.
 
     Returns:
         `(outputs, final_state)`, or `(outputs, final_state, alignments)`
@@ -226,7 +228,7 @@ class AttentionDecoder(keras.layers.Layer):
             return start
         return complete_state(self, encoder_state, start)
 
-    def _step(self, step_inputs, state, cache, training):
+    def _step(self, step_inputs, state, cache, training, score_noise=None):
         num_cell_states = len(self.state_sizes) - 1
         cell_states = state[:num_cell_states]
         attentional = state[num_cell_states]
@@ -238,7 +240,11 @@ class AttentionDecoder(keras.layers.Layer):
             new_cell_states = [new_cell_states]
         previous = {}
         if self.carries_alignment:
-            previous = {"previous_alignment": state[-1], "training": training}
+            previous = {
+                "previous_alignment": state[-1],
+                "score_noise": score_noise,
+                "training": training,
+            }
         context, alignment = self.attention(
             cell_output,
             cache["memory"],
@@ -255,7 +261,9 @@ class AttentionDecoder(keras.layers.Layer):
             new_state.append(alignment)
         return output, new_state, alignment
 
-    def step(self, step_inputs, state, memory_cache, training=None):
+    def step(
+        self, step_inputs, state, memory_cache, training=None, score_noise=None
+    ):
         """Runs one target step with an explicit state.
 
         Args:
@@ -263,7 +271,11 @@ class AttentionDecoder(keras.layers.Layer):
             state: The decoder state, from `get_initial_state`, a previous
                 `step` or `call`.
             memory_cache: The result of `prepare_memory`.
-            training: Whether the cell's dropout is active.
+            training: Whether the cell's dropout (and a monotonic
+                attention's score noise) is active.
+            score_noise: Optional `(batch, Tv)` score noise of a monotonic
+                attention for this step, a slice of `draw_score_noise`;
+                without it, a training step draws its own.
 
         Returns:
             `(output, new_state, alignment)`: `(batch, units)`, the new state
@@ -274,13 +286,25 @@ class AttentionDecoder(keras.layers.Layer):
             self.build((None, None, step_inputs.shape[-1]), memory_shape)
         step_inputs = ops.cast(step_inputs, self.compute_dtype)
         state = complete_state(self, state)
+        step = (step_inputs, state, memory_cache, training, score_noise)
         if self._sequence_dropout:
-            return self._step(step_inputs, state, memory_cache, training)
+            return self._step(*step)
         self.configure_dropout(step_inputs, state)
         try:
-            return self._step(step_inputs, state, memory_cache, training)
+            return self._step(*step)
         finally:
             self.reset_dropout()
+
+    def draw_score_noise(self, batch_size, steps, memory_cache):
+        """The score noise of a monotonic attention with `sigmoid_noise`
+        for a whole sequence, float `(batch_size, steps, Tv)` (`None`
+        without): drawn before a training loop of `step` calls, step `t`
+        taking `score_noise=noise[:, t]`; `memory_cache` gives `Tv`."""
+        draw = getattr(self.attention, "draw_score_noise", None)
+        if draw is None:
+            return None
+        memory_steps = ops.shape(memory_cache["memory"])[1]
+        return draw((batch_size, steps, memory_steps))
 
     def configure_dropout(self, step_inputs, state):
         """Makes the cell's dropout masks for a whole sequence before a
@@ -315,20 +339,39 @@ class AttentionDecoder(keras.layers.Layer):
             mask = get_keras_mask(inputs)
         cache = self.prepare_memory(memory, memory_mask)
         state = self.get_initial_state(memory, initial_state)
+        features = inputs.shape[-1]
+        loop_inputs, noisy = inputs, False
         if training:
-            # Only training reads the masks; at inference their draw would
-            # be a stateful seed update inside JAX's loops (a leaked tracer).
+            # Only training reads the masks and the score noise; drawn in
+            # the loop, they would be a stateful seed update inside JAX's
+            # loops (a leaked tracer).
             self.configure_dropout(inputs[:, 0, :], state)
+            batch, steps = ops.shape(inputs)[0], ops.shape(inputs)[1]
+            noise = self.draw_score_noise(batch, steps, cache)
+            if noise is not None:
+                # One input tensor: TensorFlow's loop reads the length of
+                # nested inputs from a shape they lack. The float32 (or
+                # float64) noise holds any float input exactly.
+                loop_inputs = ops.concatenate(
+                    [ops.cast(inputs, noise.dtype), noise], axis=-1
+                )
+                noisy = True
 
         def step_function(step_inputs, states):
+            noise = None
+            if noisy:
+                noise = step_inputs[:, features:]
+                step_inputs = ops.cast(
+                    step_inputs[:, :features], self.compute_dtype
+                )
             output, new_state, alignment = self._step(
-                step_inputs, list(states), cache, training
+                step_inputs, list(states), cache, training, noise
             )
             return (output, alignment), new_state
 
         _, (outputs, alignments), final_state = rnn(
             step_function,
-            inputs,
+            loop_inputs,
             state,
             mask=mask,
             unroll=False,

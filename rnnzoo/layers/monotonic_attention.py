@@ -80,18 +80,36 @@ class MonotonicAttentionMixin:
         row = ops.cast(first, self.alignment_dtype())
         return ops.zeros((batch, steps), self.alignment_dtype()) + row
 
-    def choosing_probabilities(self, scores, mask=None, training=None):
+    def draw_score_noise(self, shape):
+        """Gaussian noise of standard deviation `sigmoid_noise`, of `shape`
+        and the alignment dtype, from the layer's seed: what training adds
+        to the scores before the sigmoid. `None` without noise.
+
+        A decoder draws a whole sequence's noise, `(batch, Tq, Tv)`, before
+        its time loop and hands each step its `(batch, Tv)` slice as
+        `score_noise`: a draw inside the loop would advance the seed there,
+        which JAX's loops cannot carry out (a leaked tracer).
+        """
+        if self.seed_generator is None:
+            return None
+        noise = keras.random.normal(
+            shape, dtype=self.alignment_dtype(), seed=self.seed_generator
+        )
+        return self.sigmoid_noise * noise
+
+    def choosing_probabilities(
+        self, scores, mask=None, training=None, score_noise=None
+    ):
         """`sigmoid(scores + score_bias)`, with Gaussian noise of standard
-        deviation `sigmoid_noise` before the sigmoid in training, and `1`
-        where the noisy score is positive in `"hard"` mode; exactly zero at
-        padded positions."""
+        deviation `sigmoid_noise` before the sigmoid in training (the given
+        `score_noise`, else a fresh draw), and `1` where the noisy score is
+        positive in `"hard"` mode; exactly zero at padded positions."""
         scores = ops.cast(scores, self.alignment_dtype())
         scores = scores + ops.cast(self.score_bias, scores.dtype)
         if training and self.seed_generator is not None:
-            noise = keras.random.normal(
-                ops.shape(scores), dtype=scores.dtype, seed=self.seed_generator
-            )
-            scores = scores + self.sigmoid_noise * noise
+            if score_noise is None:
+                score_noise = self.draw_score_noise(ops.shape(scores))
+            scores = scores + ops.cast(score_noise, scores.dtype)
         if self.mode == "hard":
             p_choose = ops.cast(ops.greater(scores, 0.0), scores.dtype)
         else:
@@ -100,11 +118,22 @@ class MonotonicAttentionMixin:
             return p_choose
         return ops.where(ops.cast(mask, "bool"), p_choose, 0.0)
 
-    def attend(self, query, value, projected_keys, mask, previous, training):
+    def attend(
+        self,
+        query,
+        value,
+        projected_keys,
+        mask,
+        previous,
+        training,
+        score_noise=None,
+    ):
         """One step: a `(batch, query_dim)` query and the previous
         alignment in, `(context, alignment)` out."""
         scores = self.score(ops.expand_dims(query, 1), projected_keys)[:, 0]
-        p_choose = self.choosing_probabilities(scores, mask, training)
+        p_choose = self.choosing_probabilities(
+            scores, mask, training, score_noise
+        )
         alignment = monotonic_attention(p_choose, previous, self.mode)
         weights = ops.expand_dims(ops.cast(alignment, value.dtype), 1)
         return ops.matmul(weights, value)[:, 0], alignment
@@ -117,6 +146,7 @@ class MonotonicAttentionMixin:
         mask=None,
         projected_keys=None,
         previous_alignment=None,
+        score_noise=None,
         training=None,
     ):
         mask = self.check_inputs(query, value, mask)
@@ -131,22 +161,54 @@ class MonotonicAttentionMixin:
                 f"2 (batch, Tv), got shape {tuple(previous.shape)}"
             )
         previous = ops.cast(previous, self.alignment_dtype())
+        if score_noise is not None:
+            expected_rank = len(query.shape)
+            if len(score_noise.shape) != expected_rank:
+                raise ValueError(
+                    f"Layer '{self.name}' expects a `score_noise` of rank "
+                    f"{expected_rank} (batch, [Tq,] Tv) for a query of shape "
+                    f"{tuple(query.shape)}, got shape "
+                    f"{tuple(score_noise.shape)}"
+                )
         if len(query.shape) == 2:
             return self.attend(
-                query, value, projected_keys, mask, previous, training
+                query,
+                value,
+                projected_keys,
+                mask,
+                previous,
+                training,
+                score_noise,
             )
 
         # A 3-D query is a sequence of steps: each starts from the
-        # alignment of the one before.
-        def scan_step(carry, query_t):
+        # alignment of the one before. The noise of every step is drawn
+        # before the loop.
+        noisy = training and self.seed_generator is not None
+        if noisy and score_noise is None:
+            batch, steps = ops.shape(query)[0], ops.shape(query)[1]
+            score_noise = self.draw_score_noise(
+                (batch, steps, ops.shape(value)[1])
+            )
+        steps_inputs = {"query": ops.moveaxis(query, 1, 0)}
+        if noisy:
+            steps_inputs["noise"] = ops.moveaxis(score_noise, 1, 0)
+
+        def scan_step(carry, step_inputs):
             context, alignment = self.attend(
-                query_t, value, projected_keys, mask, carry[1], training
+                step_inputs["query"],
+                value,
+                projected_keys,
+                mask,
+                carry[1],
+                training,
+                step_inputs.get("noise"),
             )
             return (context, alignment), (context, alignment)
 
         zero_context = ops.zeros_like(value[:, 0, :])
         _, (contexts, alignments) = ops.scan(
-            scan_step, (zero_context, previous), ops.moveaxis(query, 1, 0)
+            scan_step, (zero_context, previous), steps_inputs
         )
         return ops.moveaxis(contexts, 0, 1), ops.moveaxis(alignments, 0, 1)
 
@@ -210,6 +272,9 @@ class BahdanauMonotonicAttention(MonotonicAttentionMixin, BahdanauAttention):
         projected_keys: Optional `project_keys(key)`, precomputed.
         previous_alignment: Optional `(batch, Tv)` alignment of the step
             before; default `initial_alignment(value)`, `[1, 0, ..., 0]`.
+        score_noise: Optional `(batch, [Tq,] Tv)` noise added to the
+            scores in training in place of a fresh draw (see
+            `draw_score_noise`); a decoder passes each step its slice.
         training: Whether the noise is added.
 
     Returns:
@@ -278,7 +343,7 @@ class LuongMonotonicAttention(MonotonicAttentionMixin, LuongAttention):
 
     Call arguments:
         query, value, key, mask, projected_keys, previous_alignment,
-        training: As `BahdanauMonotonicAttention`'s.
+        score_noise, training: As `BahdanauMonotonicAttention`'s.
 
     Returns:
         `(context, alignment)`, `(batch, [Tq,] value_dim)` and float32

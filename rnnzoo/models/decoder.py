@@ -238,9 +238,11 @@ class TokenDecoder(keras.layers.Layer):
         self.output_layer.build(shape)
         self.built = True
 
-    def _drop(self, x, training):
+    def _drop(self, x, training, dropout_mask=None):
         if self.dropout_layer is None:
             return x
+        if training and dropout_mask is not None:
+            return x * ops.cast(dropout_mask, x.dtype)
         return self.dropout_layer(x, training=training)
 
     def _layer_states(self, initial_state):
@@ -342,7 +344,15 @@ class TokenDecoder(keras.layers.Layer):
             return None
         return self.attention_decoder.prepare_memory(memory, memory_mask)
 
-    def step(self, tokens, state, memory_cache=None, training=False):
+    def step(
+        self,
+        tokens,
+        state,
+        memory_cache=None,
+        training=False,
+        score_noise=None,
+        dropout_masks=None,
+    ):
         """Runs one decoder step.
 
         Args:
@@ -351,25 +361,41 @@ class TokenDecoder(keras.layers.Layer):
             memory_cache: The result of `prepare_memory`.
             training: Whether dropout is active. Default `False`
                 (generation).
+            score_noise: Optional `(batch, Tv)` score noise of a monotonic
+                attention in training (see
+                `AttentionDecoder.draw_score_noise`).
+            dropout_masks: Optional dict of this step's dropout masks in
+                training, in place of fresh draws: `"stack"`, one
+                `(batch, features)` mask per plain layer, `"attention"` and
+                `"output"`, of the inputs of the attention layer and of
+                the logits (see `stepping.draw_dropout_masks`).
 
         Returns:
             `(logits, new_state, alignment)`: `(batch, vocab_size)` logits,
             the new state, and float32 `(batch, Tv)` attention weights
             (`None` without attention).
         """
+        masks = dropout_masks or {}
         x = embedding_lookup(self.embedding, tokens)
         new_state = []
         if self.stack is not None:
             plain = len(self.stack.recurrent_layers)
-            x, lower = stack_step(self.stack, x, state[:plain], training)
+            x, lower = stack_step(
+                self.stack, x, state[:plain], training, masks.get("stack")
+            )
             new_state.extend(lower)
         alignment = None
         if self.attention_decoder is not None:
             x, top, alignment = self.attention_decoder.step(
-                self._drop(x, training), state[-1], memory_cache, training
+                self._drop(x, training, masks.get("attention")),
+                state[-1],
+                memory_cache,
+                training,
+                score_noise,
             )
             new_state.append(top)
-        return self.output_layer(self._drop(x, training)), new_state, alignment
+        x = self._drop(x, training, masks.get("output"))
+        return self.output_layer(x), new_state, alignment
 
     def get_config(self):
         return {

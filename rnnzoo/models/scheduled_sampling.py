@@ -39,6 +39,7 @@ from rnnzoo.layers.decoder_parts import configure_dropout
 from rnnzoo.layers.decoder_parts import reset_dropout
 from rnnzoo.layers.keras_internals import rnn
 from rnnzoo.models.generated_tokens import suppress_padding
+from rnnzoo.models.stepping import draw_dropout_masks
 from rnnzoo.validation import check_choice
 from rnnzoo.validation import check_int
 from rnnzoo.validation import fail
@@ -316,6 +317,19 @@ def decode_with_feeding(
         noise_seed = fold_in(seed, 1)
         shape = (batch, ops.shape(token_ids)[1], decoder.vocab_size)
         inputs["noise"] = _gumbel_noise(shape, noise_seed)
+    if training and decoder.attention_decoder is not None:
+        # A monotonic attention's score noise, drawn before the loop too.
+        score_noise = decoder.attention_decoder.draw_score_noise(
+            batch, ops.shape(token_ids)[1], cache
+        )
+        if score_noise is not None:
+            inputs["score_noise"] = score_noise
+    if training:
+        masks = draw_dropout_masks(
+            decoder, batch, ops.shape(token_ids)[1], fold_in(seed, 2)
+        )
+        if masks:
+            inputs["dropout"] = masks
 
     logits_dtype = []  # The step function's, read when it is traced.
 
@@ -328,7 +342,12 @@ def decode_with_feeding(
         )[:, 0]
         decoder_state = keras.tree.pack_sequence_as(state, flat_state)
         logits, new_state, alignment = decoder.step(
-            tokens, decoder_state, cache, training=training
+            tokens,
+            decoder_state,
+            cache,
+            training=training,
+            score_noise=step_inputs.get("score_noise"),
+            dropout_masks=step_inputs.get("dropout"),
         )
         choice = suppress_padding(ops.cast(logits, "float32"))
         if "noise" in step_inputs:

@@ -3,6 +3,8 @@ the same computation as the layers over a whole sequence (what training
 runs), in the loops of `rnnzoo.decoding` (no Python loop per step).
 
 * `stack_step` runs a forward `RecurrentStack` through its cells;
+* `draw_dropout_masks` draws a `TokenDecoder`'s dropout masks of every
+  step before a training loop of its steps;
 * `prime_stack` reads a batch of right-padded prompts into its state;
 * `decode_frames` generates multi-hot frames (polyphonic music), where
   every step is a vector of independent notes rather than one token.
@@ -48,7 +50,7 @@ def stack_zero_state(stack, batch_size, dtype="float32") -> list:
     ]
 
 
-def stack_step(stack, inputs, states, training=False):
+def stack_step(stack, inputs, states, training=False, dropout_masks=None):
     """Runs one step of a forward `RecurrentStack` through its cells.
 
     The same computation as the stack over a sequence, one step at a time:
@@ -64,6 +66,10 @@ def stack_step(stack, inputs, states, training=False):
             layer's input, and the cells' own (whose per-sequence masks a
             loop makes beforehand, see `rnnzoo.layers.decoder_parts`).
             Default `False` (generation).
+        dropout_masks: Optional list of one `(batch, features)` dropout
+            mask (`0` or `1 / (1 - rate)`) per layer, used in training in
+            place of the stack's dropout draws: a loop draws every step's
+            before it (a draw inside JAX's loops leaks a tracer).
 
     Returns:
         `(outputs, new_states)`: `(batch, units)` and the new states.
@@ -71,9 +77,11 @@ def stack_step(stack, inputs, states, training=False):
     layers = _unidirectional_layers(stack)
     x = inputs
     new_states = []
-    for layer, layer_states in zip(layers, states):
+    for index, (layer, layer_states) in enumerate(zip(layers, states)):
         cell_inputs = x
-        if training and stack.dropout_layer is not None:
+        if training and dropout_masks is not None:
+            cell_inputs = x * ops.cast(dropout_masks[index], x.dtype)
+        elif training and stack.dropout_layer is not None:
             cell_inputs = stack.dropout_layer(x, training=True)
         outputs, new = layer.cell(
             cell_inputs, list(layer_states), training=training
@@ -85,6 +93,39 @@ def stack_step(stack, inputs, states, training=False):
             outputs = ops.add(outputs, x)
         x = outputs
     return x, new_states
+
+
+def draw_dropout_masks(decoder, batch, steps, seed):
+    """Every step's dropout masks of `decoder` (a `TokenDecoder`) for
+    `TokenDecoder.step(dropout_masks=...)`, drawn before the time loop from
+    `seed` (a dropout layer called inside JAX's loop would advance its seed
+    there: a leaked tracer). Each mask is `(batch, steps, features)`, `0`
+    or `1 / (1 - rate)`; an empty dict without dropout."""
+
+    def draw(layer, index, width):
+        keep = stateless_uniform(
+            (batch, steps, width), seed=fold_in(seed, index)
+        )
+        keep = ops.cast(ops.greater_equal(keep, layer.rate), "float32")
+        return keep / (1.0 - layer.rate)
+
+    masks = {}
+    width = decoder.embedding.output_dim
+    stack = decoder.stack
+    if stack is not None:
+        if stack.dropout_layer is not None:
+            masks["stack"] = []
+            for index in range(len(stack.recurrent_layers)):
+                masks["stack"].append(draw(stack.dropout_layer, index, width))
+                width = decoder.units
+        width = decoder.units
+    if decoder.dropout_layer is not None:
+        # Past the stack's indices.
+        first = 0 if stack is None else len(stack.recurrent_layers)
+        if decoder.attention_decoder is not None:
+            masks["attention"] = draw(decoder.dropout_layer, first, width)
+        masks["output"] = draw(decoder.dropout_layer, first + 1, decoder.units)
+    return masks
 
 
 def scan_steps(step, state, sequence, mask=None):

@@ -1,6 +1,8 @@
 """Monotonic attention inside decoders: `AttentionDecoder` carries the
-alignment in its state (teacher forcing equals step-by-step decoding), and a
-`Seq2Seq` with it trains, saves, and decodes by greedy and beam search."""
+alignment in its state (teacher forcing equals step-by-step decoding), the
+score noise of training is drawn once per sequence and reaches every step,
+and a `Seq2Seq` with it trains (on every backend), saves, and decodes by
+greedy and beam search."""
 
 import keras
 import numpy as np
@@ -8,11 +10,16 @@ import pytest
 
 from rnnzoo.layers import AttentionDecoder
 from rnnzoo.layers import BahdanauMonotonicAttention
+from rnnzoo.layers import LuongMonotonicAttention
 from rnnzoo.models import Seq2Seq
 from tests.layers.monotonic_reference import BATCH
 from tests.layers.monotonic_reference import MEMORY_MASK
 from tests.layers.monotonic_reference import TV
 from tests.layers.monotonic_reference import one_hot_start
+from tests.layers.monotonic_reference import reference_soft
+from tests.layers.test_monotonic_attention import mechanism_inputs
+from tests.layers.test_monotonic_attention import numpy_scores
+from tests.layers.test_monotonic_attention import randomize
 
 VALUE_DIM = 5
 
@@ -76,6 +83,85 @@ def test_decoder_takes_encoder_states_or_a_whole_state():
         decoder(inputs, memory, initial_state=final[:2])
 
 
+def test_given_score_noise_is_added_before_the_sigmoid_in_training():
+    query, value = mechanism_inputs(steps=3)
+    layer = LuongMonotonicAttention(
+        score="general", mode="recursive", sigmoid_noise=1.0, seed=3
+    )
+    layer(query, value, mask=MEMORY_MASK)
+    randomize(layer, scale=0.4)
+    noise = np.random.default_rng(8).normal(size=(BATCH, 3, TV))
+    noise = noise.astype("float32")
+    _, noisy = layer(
+        query, value, mask=MEMORY_MASK, score_noise=noise, training=True
+    )
+    # Inference ignores the noise.
+    _, quiet = layer(query, value, mask=MEMORY_MASK, score_noise=noise)
+    for alignments, added in ((noisy, noise), (quiet, 0.0 * noise)):
+        previous = one_hot_start()
+        for step in range(3):
+            scores = numpy_scores(layer, query[:, step], value)
+            scores = scores + added[:, step]
+            p_choose = MEMORY_MASK / (1.0 + np.exp(-scores))
+            expected = reference_soft(p_choose, previous)
+            np.testing.assert_allclose(alignments[:, step], expected, atol=2e-6)
+            previous = expected
+    assert np.abs(np.asarray(noisy) - np.asarray(quiet)).max() > 0.05
+
+
+def test_drawn_score_noise_has_the_configured_spread():
+    layer = BahdanauMonotonicAttention(4, sigmoid_noise=2.5, seed=1)
+    first = np.asarray(layer.draw_score_noise((100, 50, 20)))
+    second = np.asarray(layer.draw_score_noise((100, 50, 20)))
+    assert first.dtype == np.float32
+    # 100 000 draws: the standard error of the mean is 2.5 / 316.
+    assert abs(first.mean()) < 0.03
+    assert abs(first.std() - 2.5) < 0.03
+    # Each draw advances the seed.
+    assert not np.array_equal(first, second)
+    assert BahdanauMonotonicAttention(4).draw_score_noise((2, 3, 4)) is None
+
+
+def test_decoder_hands_each_step_its_slice_of_the_sequence_noise():
+    rng = np.random.default_rng(9)
+    steps = 4
+    inputs = rng.normal(size=(BATCH, steps, 3)).astype("float32")
+    memory = rng.normal(size=(BATCH, TV, VALUE_DIM)).astype("float32")
+    noise = 2.0 * rng.normal(size=(BATCH, steps, TV)).astype("float32")
+    decoder = AttentionDecoder(
+        4,
+        cell="gru",
+        attention="luong_monotonic",
+        attention_kwargs={"score": "general", "sigmoid_noise": 2.0},
+        return_alignments=True,
+    )
+    decoder(inputs, memory, memory_mask=MEMORY_MASK)
+    shapes = []
+
+    def fixed_noise(shape):
+        shapes.append(tuple(int(n) for n in shape))
+        return keras.ops.convert_to_tensor(noise)
+
+    decoder.attention.draw_score_noise = fixed_noise
+    outputs, _, alignments = decoder(
+        inputs, memory, memory_mask=MEMORY_MASK, training=True
+    )
+    assert shapes == [(BATCH, steps, TV)]
+    _, _, quiet = decoder(inputs, memory, memory_mask=MEMORY_MASK)
+    assert np.abs(np.asarray(alignments) - np.asarray(quiet)).max() > 0.05
+
+    cache = decoder.prepare_memory(memory, MEMORY_MASK)
+    state = decoder.get_initial_state(memory)
+    for t in range(steps):
+        output, state, alignment = decoder.step(
+            inputs[:, t], state, cache, training=True, score_noise=noise[:, t]
+        )
+        np.testing.assert_allclose(output, outputs[:, t], atol=1e-6)
+        np.testing.assert_allclose(alignment, alignments[:, t], atol=1e-6)
+    # Step-by-step inference (generation) draws no noise.
+    assert shapes == [(BATCH, steps, TV)]
+
+
 SOURCE = np.array([[3, 4, 5, 6, 0, 0], [7, 8, 0, 0, 0, 0], [5, 3, 9, 4, 8, 6]])
 TARGET = np.array([[6, 5, 4, 3], [8, 7, 0, 0], [6, 8, 4, 9]])
 
@@ -90,14 +176,6 @@ def monotonic_seq2seq(attention="bahdanau_monotonic", **kwargs):
     )
 
 
-@pytest.mark.xfail(
-    keras.backend.backend() == "jax",
-    reason=(
-        "known JAX issue: the score noise's SeedGenerator advances inside "
-        "the decoder's lax.scan and leaks a tracer"
-    ),
-    strict=True,
-)
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_seq2seq_trains_and_saves(jit_compile, tmp_path):
     model = monotonic_seq2seq(sigmoid_noise=1.0, seed=0)
@@ -179,10 +257,11 @@ def test_mixed_precision_keeps_the_alignment_in_float32():
         4,
         cell="gru",
         attention="luong_monotonic",
-        attention_kwargs={"score": "general"},
+        attention_kwargs={"score": "general", "sigmoid_noise": 1.0},
         return_alignments=True,
     )
-    outputs, state, alignments = decoder(inputs, memory)
-    assert outputs.dtype == "float16"
-    assert alignments.dtype == "float32" and state[-1].dtype == "float32"
-    assert np.all(np.isfinite(np.asarray(alignments)))
+    for training in (False, True):
+        outputs, state, alignments = decoder(inputs, memory, training=training)
+        assert outputs.dtype == "float16"
+        assert alignments.dtype == "float32" and state[-1].dtype == "float32"
+        assert np.all(np.isfinite(np.asarray(alignments)))

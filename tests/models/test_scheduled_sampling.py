@@ -11,8 +11,10 @@ import pytest
 
 from rnnzoo.models import ImageCaptioner
 from rnnzoo.models import Seq2Seq
+from rnnzoo.models import TokenDecoder
 from rnnzoo.models.scheduled_sampling import ScheduledSampling
 from rnnzoo.models.scheduled_sampling import feeding_scope
+from rnnzoo.models.stepping import draw_dropout_masks
 from rnnzoo.training.recipe import apply_overrides
 from rnnzoo.training.recipe import compile_model
 from rnnzoo.zoo import registry
@@ -295,6 +297,47 @@ def test_trains_with_dropout_monotonic_attention_and_sampling(jit_compile):
     cells = [layer.cell for layer in decoder.stack.recurrent_layers]
     cells.append(decoder.attention_decoder.cell)
     assert all(cell._recurrent_dropout_mask is None for cell in cells)
+
+
+def test_dropout_masks_of_every_step_are_drawn_before_the_loop():
+    decoder = TokenDecoder(12, 4, cell="gru", num_layers=2, dropout=0.25)
+    memory = np.random.default_rng(3).normal(size=(3, 6, 5))
+    memory = memory.astype("float32")
+    decoder(TARGET, memory)
+    seed = keras.ops.convert_to_tensor([1, 2], "int32")
+    masks = draw_dropout_masks(decoder, 50, 40, seed)
+    assert sorted(masks) == ["attention", "output", "stack"]
+    drawn = [*masks["stack"], masks["attention"], masks["output"]]
+    assert len(drawn) == 3
+    for mask in drawn:
+        mask = np.asarray(mask)
+        assert mask.shape == (50, 40, 4)
+        kept = np.isclose(mask, 1.0 / 0.75)
+        assert np.all(kept | (mask == 0.0))
+        # 8000 draws: the kept fraction's standard error is 0.005.
+        assert abs(kept.mean() - 0.75) < 0.025
+    assert not np.array_equal(drawn[0], drawn[1])
+
+    # A step uses the masks it is given in place of dropout layers.
+    tokens = np.array([1, 5, 7], "int32")
+    cache = decoder.prepare_memory(memory)
+    state = decoder.get_initial_state(3, memory)
+    ones = np.ones((3, 4), "float32")
+    keep_all = {"stack": [ones], "attention": ones, "output": ones}
+    kept_logits, _, _ = decoder.step(
+        tokens, state, cache, training=True, dropout_masks=keep_all
+    )
+    expected, _, _ = decoder.step(tokens, state, cache)
+    np.testing.assert_allclose(kept_logits, expected, atol=1e-6)
+    bias = np.linspace(-1.0, 1.0, 12).astype("float32")
+    decoder.output_layer.bias.assign(bias)
+    drop_output = {**keep_all, "output": 0.0 * ones}
+    dropped_logits, _, _ = decoder.step(
+        tokens, state, cache, training=True, dropout_masks=drop_output
+    )
+    np.testing.assert_allclose(
+        dropped_logits, np.broadcast_to(bias, (3, 12)), atol=1e-6
+    )
 
 
 # ------------------------------------------------------------ the config

@@ -6,23 +6,13 @@ import warnings
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 import yaml
 
 from rnnzoo.models import SequenceClassifier
 from rnnzoo.models.text_input import TextModel
 from rnnzoo.zoo import presets
 from rnnzoo.zoo import registry
-
-# Known gap on JAX: a model built here from strings (its `TextVectorization`
-# inside the model's call) fails in JAX's trainer with "Invalid dtype:
-# object"; the published presets' text calls work there
-# (tests/zoo/test_text_calls.py), their preprocessors running before the
-# model.
-pytestmark = pytest.mark.xfail(
-    keras.backend.backend() == "jax",
-    reason="strings inside a Keras model's call on JAX (issue #23)",
-    strict=False,
-)
 
 CORPUS = ["a fine film", "a dull film", "terrible acting", "fine acting"]
 REVIEWS = ["a fine film", "dull", "an unseen word"]
@@ -62,6 +52,26 @@ def test_preset_round_trip_keeps_the_vocabulary(tmp_path):
         restored.predict(REVIEWS, verbose=0),
         model.predict(REVIEWS, verbose=0),
         atol=1e-6,
+    )
+
+
+def test_string_datasets_fit_evaluate_and_predict():
+    # Off TensorFlow the strings become token ids in the tf.data pipeline,
+    # before the compiled steps.
+    model = text_classifier(num_classes=2)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    labels = np.array([1, 0, 0, 1])
+    dataset = tf.data.Dataset.from_tensor_slices((CORPUS, labels)).batch(2)
+    history = model.fit(dataset, epochs=1, verbose=0, validation_data=dataset)
+    assert np.isfinite(history.history["val_loss"][0])
+    loss = model.evaluate(dataset, verbose=0)
+    ids = np.asarray(model.vectorizer(np.array(CORPUS, dtype=object)))
+    probabilities = model.model.predict(ids, verbose=0)
+    expected = -np.mean(np.log(probabilities[np.arange(4), labels]))
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+    texts = tf.data.Dataset.from_tensor_slices(CORPUS).batch(3)
+    np.testing.assert_allclose(
+        model.predict(texts, verbose=0), probabilities, atol=1e-6
     )
 
 
