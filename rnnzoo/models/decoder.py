@@ -9,8 +9,8 @@ from keras import ops
 from rnnzoo.layers.attention_decoder import AttentionDecoder
 from rnnzoo.models.arguments import check_cell_arguments
 from rnnzoo.models.encoder import RecurrentStack
-from rnnzoo.models.scheduled_sampling import active_feeding
-from rnnzoo.models.scheduled_sampling import decode_with_feeding
+from rnnzoo.models.feeding import active_feeding
+from rnnzoo.models.feeding import decode_with_feeding
 from rnnzoo.models.stepping import embedding_lookup
 from rnnzoo.models.stepping import stack_step
 from rnnzoo.models.stepping import stack_zero_state
@@ -92,7 +92,7 @@ class TokenDecoder(keras.layers.Layer):
         training: Whether dropout is active.
         return_alignments: Whether to also return the attention weights.
 
-    Inside a `rnnzoo.models.scheduled_sampling.feeding_scope` (training
+    Inside a `rnnzoo.models.feeding.feeding_scope` (training
     with scheduled sampling), the teacher-forced pass runs one step at a
     time, each step reading either the true previous token or the
     decoder's own prediction.

@@ -12,8 +12,8 @@ import pytest
 from rnnzoo.models import ImageCaptioner
 from rnnzoo.models import Seq2Seq
 from rnnzoo.models import TokenDecoder
+from rnnzoo.models.feeding import feeding_scope
 from rnnzoo.models.scheduled_sampling import ScheduledSampling
-from rnnzoo.models.scheduled_sampling import feeding_scope
 from rnnzoo.models.stepping import draw_dropout_masks
 from rnnzoo.training.recipe import apply_overrides
 from rnnzoo.training.recipe import compile_model
