@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 SLOW_ON_JAX = (
     "tests/layers/test_monotonic_attention_decoder.py",
     "tests/layers/test_recurrent_layers.py",
+    "tests/layers/test_tree_cells.py",
     "tests/models/test_architectures.py",
     "tests/models/test_captioner.py",
     "tests/models/test_characters.py",
