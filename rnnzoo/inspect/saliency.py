@@ -180,12 +180,21 @@ def saliency(
         NumPy `(batch, T)` scores, or `(batch, steps, T)` with
         `step="all"`.
 
+    Raises:
+        NotImplementedError: The backend is not TensorFlow (the gradients
+            come from `tf.GradientTape`).
+
     Example:
 
     >>> model = SequenceClassifier(num_classes=2, vocab_size=10, units=4)
     >>> saliency(model, np.array([[3, 7, 2, 0]])).shape
     (1, 4)
     """
+    if keras.backend.backend() != "tensorflow":
+        raise NotImplementedError(
+            "saliency differentiates with tf.GradientTape and needs the "
+            f"TensorFlow backend; the backend is {keras.backend.backend()}"
+        )
     if method not in METHODS:
         raise ValueError(
             f"`method` must be one of {list(METHODS)}, got method={method!r}"

@@ -11,7 +11,10 @@ from rnnzoo.models import SequenceTagger
 from rnnzoo.models.text_input import TextModel
 from tests.inspect.conftest import INFORMATIVE_TOKEN
 
+TENSORFLOW_ONLY = pytest.mark.tensorflow_only("saliency uses tf.GradientTape")
 
+
+@TENSORFLOW_ONLY
 def test_informative_token_ranks_first(trained_classifier):
     model, ids, labels, positions = trained_classifier
     predicted = np.asarray(model(ids))[:, 0] > 0.5
@@ -58,6 +61,7 @@ def logit_by_finite_differences(model, embedding, ids, token, direction):
     return (values[0] - values[1]) / 2e-6
 
 
+@TENSORFLOW_ONLY
 def test_scores_match_finite_differences(rng):
     model, _ = tiny_token_model(activation=None)
     embedding = model.layers[1]
@@ -86,6 +90,7 @@ def test_scores_match_finite_differences(rng):
         )
 
 
+@TENSORFLOW_ONLY
 def test_logits_are_scored_before_the_sigmoid(rng):
     model, (ids_input, embedding, recurrent) = tiny_token_model("sigmoid")
     linear_head = keras.layers.Dense(1, dtype="float64")
@@ -109,6 +114,7 @@ def test_logits_are_scored_before_the_sigmoid(rng):
     assert model.layers[-1].activation is keras.activations.sigmoid
 
 
+@TENSORFLOW_ONLY
 def test_tagger_saliency_per_step_is_causal_and_sums(rng):
     model = SequenceTagger(
         num_tags=3, vocab_size=9, units=4, bidirectional=False
@@ -130,6 +136,7 @@ def test_tagger_saliency_per_step_is_causal_and_sums(rng):
     assert np.all(maps[0, :, 5] == 0.0)
 
 
+@TENSORFLOW_ONLY
 def test_feature_models_use_their_inputs_and_masking(rng):
     model = SequenceClassifier(
         num_classes=3, input_dim=2, units=4, mask_value=0.0
@@ -141,6 +148,7 @@ def test_feature_models_use_their_inputs_and_masking(rng):
     assert np.all(scores[0, 3:] == 0.0) and np.all(scores[1] != 0.0)
 
 
+@TENSORFLOW_ONLY
 def test_text_models_are_probed_behind_their_vectorizer():
     vectorizer = keras.layers.TextVectorization(output_sequence_length=6)
     vectorizer.adapt(["a fine film", "a dull film indeed"])
@@ -155,6 +163,7 @@ def test_text_models_are_probed_behind_their_vectorizer():
     )
 
 
+@TENSORFLOW_ONLY
 def test_arguments_are_checked(rng):
     model = SequenceClassifier(num_classes=3, vocab_size=9, units=4)
     ids = np.array([[1, 2, 3]], "int32")
@@ -172,3 +181,10 @@ def test_arguments_are_checked(rng):
     regressor = keras.Sequential([keras.Input((3, 2)), keras.layers.GRU(2)])
     with pytest.raises(ValueError, match="needs float `inputs`"):
         saliency(regressor, np.ones((1, 3), "int32"))
+
+
+def test_other_backends_get_an_error_naming_theirs(monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    model = SequenceClassifier(num_classes=2, vocab_size=10, units=4)
+    with pytest.raises(NotImplementedError, match="TensorFlow backend.*jax"):
+        saliency(model, np.array([[3, 7, 2, 0]]))
