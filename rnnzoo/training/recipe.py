@@ -42,8 +42,9 @@ def resolve_config(config_or_name) -> dict:
 def apply_overrides(config: dict, overrides: dict) -> tuple[dict, dict]:
     """Puts `overrides` into the config: `training` keys (`epochs`,
     `batch_size`, `learning_rate`, ...) into `training`, the others into
-    the architecture's arguments. Returns the config and the architecture
-    overrides."""
+    the architecture's arguments. Another `cell` drops the config's
+    `cell_kwargs` (options of the old cell) unless they are overridden too.
+    Returns the config and the architecture overrides."""
     architecture = {}
     for key, value in overrides.items():
         if key in TRAINING_KEYS:
@@ -51,7 +52,11 @@ def apply_overrides(config: dict, overrides: dict) -> tuple[dict, dict]:
                 config["training"][key] = value
         else:
             architecture[key] = value
-    config["architecture"]["arguments"].update(architecture)
+    arguments = config["architecture"]["arguments"]
+    new_cell = architecture.get("cell", arguments.get("cell"))
+    if new_cell != arguments.get("cell") and "cell_kwargs" not in architecture:
+        arguments.pop("cell_kwargs", None)
+    arguments.update(architecture)
     validate_config(config, source=f"<{config['name']} with overrides>")
     return config, architecture
 

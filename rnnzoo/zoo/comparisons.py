@@ -74,10 +74,18 @@ def _entry_from_metadata(metadata: dict, hardware: str | None) -> dict:
     }
 
 
+def _without_cell(arguments: dict) -> dict:
+    return {
+        key: value
+        for key, value in arguments.items()
+        if key not in ("cell", "cell_kwargs")
+    }
+
+
 def recipe_differences(config: dict, run_config: dict) -> list[str]:
     """The keys where a run's config differs from the entry's recipe,
-    beyond the cell (`architecture.arguments.cell`) and the generated
-    keys; a comparison must differ in the cell alone."""
+    beyond the cell (`architecture.arguments.cell` and its `cell_kwargs`)
+    and the generated keys; a comparison must differ in the cell alone."""
     ignored = {"weights", "default_tag", "comparisons", "search_space"}
     differences = []
     for key in sorted(set(config) | set(run_config)):
@@ -85,10 +93,10 @@ def recipe_differences(config: dict, run_config: dict) -> list[str]:
             continue
         ours, theirs = config.get(key), run_config.get(key)
         if key == "architecture" and ours and theirs:
-            ours = {**ours, "arguments": dict(ours["arguments"], cell=None)}
+            ours = {**ours, "arguments": _without_cell(ours["arguments"])}
             theirs = {
                 **theirs,
-                "arguments": dict(theirs["arguments"], cell=None),
+                "arguments": _without_cell(theirs["arguments"]),
             }
         if ours != theirs:
             differences.append(key)

@@ -1,6 +1,7 @@
 """The trainer's parts: the non-finite loss stop, state resets, the run
 log, strategy and precision resolution, schedules and optimizers."""
 
+import copy
 import json
 import subprocess
 import sys
@@ -198,3 +199,18 @@ def test_overrides_split_between_training_and_architecture():
     assert architecture == {"units": 32}
     with pytest.raises(ConfigError, match="training.epochs"):
         recipe.apply_overrides(fixtures.classifier_config(), {"epochs": "x"})
+
+
+def test_another_cell_drops_the_options_of_the_old_one():
+    config = fixtures.classifier_config()
+    config["architecture"]["arguments"].update(
+        cell="skip_rnn", cell_kwargs={"skip": 2}
+    )
+    same, _ = recipe.apply_overrides(copy.deepcopy(config), {"units": 8})
+    assert same["architecture"]["arguments"]["cell_kwargs"] == {"skip": 2}
+    other, _ = recipe.apply_overrides(copy.deepcopy(config), {"cell": "lstm"})
+    assert "cell_kwargs" not in other["architecture"]["arguments"]
+    given, _ = recipe.apply_overrides(
+        copy.deepcopy(config), {"cell": "skip_rnn", "cell_kwargs": {"skip": 4}}
+    )
+    assert given["architecture"]["arguments"]["cell_kwargs"] == {"skip": 4}

@@ -110,6 +110,30 @@ def test_a_run_that_changes_more_than_the_cell_is_refused(tmp_path):
     assert config_path.read_text() == CONFIG_TEXT
 
 
+def test_the_options_of_the_cell_belong_to_the_cell(tmp_path):
+    config_path = tmp_path / "tiny.yaml"
+    config_path.write_text(CONFIG_TEXT)
+    arguments = yaml.safe_load(CONFIG_TEXT)["architecture"]["arguments"]
+    skip = dict(arguments, cell="skip_rnn", cell_kwargs={"skip": 2})
+    run = _run(
+        tmp_path,
+        "skip_rnn",
+        0.9,
+        architecture={"class": "SequenceClassifier", "arguments": skip},
+    )
+    row = comparisons.record_comparison(run, config_path)
+    assert row["cell"] == "skip_rnn"
+    wider = dict(skip, units=8)
+    run = _run(
+        tmp_path,
+        "gru",
+        0.8,
+        architecture={"class": "SequenceClassifier", "arguments": wider},
+    )
+    with pytest.raises(ValueError, match="differs in architecture"):
+        comparisons.record_comparison(run, config_path)
+
+
 def test_an_unfinished_run_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="run_dir=.*nowhere"):
         comparisons.comparison_entry_from_run(tmp_path / "nowhere")
