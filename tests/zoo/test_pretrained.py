@@ -164,9 +164,13 @@ def golden_outputs(model) -> np.ndarray:
 
 def golden_mismatch(model, golden) -> float:
     """The largest relative difference between `model`'s golden outputs and
-    the recorded `golden` ones."""
+    the recorded `golden` ones. A value near zero (a logit of a borderline
+    input, e.g. -4e-4) is compared relative to a thousandth of the largest
+    one instead, where float32 round-off across backends is no longer
+    relatively large."""
     golden = np.asarray(golden, dtype="float64")
-    return float(np.max(np.abs(golden_outputs(model) - golden) / abs(golden)))
+    scale = np.maximum(np.abs(golden), 1e-3 * np.max(np.abs(golden)))
+    return float(np.max(np.abs(golden_outputs(model) - golden) / scale))
 
 
 def perturb_first_kernel(model, delta: float = 0.1) -> str:
