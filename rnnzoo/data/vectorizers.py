@@ -19,6 +19,8 @@ import tensorflow as tf
 
 START_TOKEN = "[start]"
 END_TOKEN = "[end]"
+# What Keras lookups write for a token outside the vocabulary.
+UNKNOWN_TOKEN = "[UNK]"
 CONFIG_FILE = "vectorizer.json"
 
 
@@ -210,6 +212,33 @@ class Vectorizer:
         """int32 ids of `values` (a text, or a sequence of tokens)."""
         values = self.standardize(feature, values)
         return tf.cast(self.lookups[feature](values), tf.int32)
+
+    def tokens(self, feature: str, texts) -> list[list[str]]:
+        """The words of each of `texts`, one per id that `vectorize` gives:
+        what an unknown id stood for, e.g. to copy it to a translation.
+
+        Args:
+            feature: A text feature (split by a `TextVectorization`).
+            texts: A list of strings.
+
+        Example:
+
+        >>> vectorizer = Vectorizer({"text": text_vectorization()})
+        >>> vectorizer.tokens("text", ["Grünes Gras."])
+        [['grünes', 'gras', '.']]
+        """
+        layer = self.lookups[feature]
+        if not isinstance(layer, keras.layers.TextVectorization):
+            raise ValueError(
+                f"`feature` must be a text feature split into words by a "
+                f"TextVectorization, got feature={feature!r} with a "
+                f"{type(layer).__name__}"
+            )
+        values = self.standardize(feature, tf.constant(texts, dtype=tf.string))
+        # `vectorize` numbers exactly what the layer's own standardization
+        # and split give; Keras has no public call for that step alone.
+        split = layer._preprocess(values)
+        return [[t.decode("utf-8") for t in row] for row in split.to_list()]
 
     def vocabulary(self, feature: str) -> list[str]:
         """The vocabulary of `feature`, id order, padding and `[UNK]`

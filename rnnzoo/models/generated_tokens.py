@@ -130,27 +130,96 @@ def to_vocabulary(vocabulary) -> list[str] | None:
     return list(vocabulary)
 
 
-def detokenize(tokens, vocabulary, separator=" ", end_token=None, skip=(0,)):
+def detokenize(
+    tokens,
+    vocabulary,
+    separator=" ",
+    end_token=None,
+    skip=(0,),
+    replacements=None,
+):
     """Turns rows of token ids into strings.
 
     Each row stops before its first `end_token`; ids in `skip` (padding)
     are left out; the others are looked up in `vocabulary` and joined by
     `separator`.
 
+    Args:
+        tokens: int `(batch, steps)` ids.
+        vocabulary: The tokens, index = id.
+        separator: String between tokens.
+        end_token: Optional id that ends a row.
+        skip: Ids left out.
+        replacements: Optional, per row, `{step: token}` written instead
+            of the vocabulary's token at that step (see
+            `unknown_word_replacements`).
+
     Example:
 
     >>> vocabulary = ["", "[start]", "[end]", "a", "b"]
     >>> detokenize([[3, 4, 2, 3], [4, 0, 0, 0]], vocabulary, end_token=2)
     ['a b', 'b']
+    >>> detokenize([[3, 4, 2, 3]], vocabulary, end_token=2,
+    ...            replacements=[{1: "dog"}])
+    ['a dog']
     """
     texts = []
-    for row in np.asarray(tokens).tolist():
+    for row_index, row in enumerate(np.asarray(tokens).tolist()):
+        replaced = replacements[row_index] if replacements else {}
         words = []
-        for token in row:
+        for step, token in enumerate(row):
             if end_token is not None and token == end_token:
                 break
             if token in skip:
                 continue
-            words.append(vocabulary[token])
+            words.append(replaced.get(step, vocabulary[token]))
         texts.append(separator.join(words))
     return texts
+
+
+def unknown_word_replacements(tokens, alignments, source_words, unknown_id):
+    """The source word each generated unknown token attends to most.
+
+    A word-level translator writes `[UNK]` for a word outside its target
+    vocabulary, often a name, a number or a rare noun; copying the source
+    word that the attention weighted most at that step (Luong et al. 2015,
+    "Addressing the Rare Word Problem in Neural Machine Translation") puts
+    a readable word there instead.
+
+    Args:
+        tokens: int `(batch, steps)` generated ids.
+        alignments: float `(batch, steps, source_steps)` attention weights
+            of those steps (a `GenerationResult`'s `alignments`).
+        source_words: Per row, the words of its source, one per source id.
+        unknown_id: The id of `[UNK]` in the target vocabulary.
+
+    Returns:
+        Per row, `{step: source word}` for every step that holds
+        `unknown_id` (and a source to copy from); `detokenize`'s
+        `replacements`.
+
+    Example:
+
+    >>> alignments = np.array([[[0.2, 0.8], [0.9, 0.1]]])
+    >>> unknown_word_replacements([[5, 1]], alignments, [["ein", "zebra"]], 1)
+    [{1: 'ein'}]
+    """
+    tokens = np.asarray(tokens)
+    alignments = np.asarray(alignments)
+    if len(source_words) != len(tokens):
+        raise ValueError(
+            f"`source_words` must hold one list of words per generated row "
+            f"({len(tokens)}), got {len(source_words)}"
+        )
+    replacements = []
+    for row, words in enumerate(source_words):
+        steps = np.flatnonzero(tokens[row] == unknown_id)
+        width = min(len(words), alignments.shape[-1])
+        if width == 0:
+            replacements.append({})
+            continue
+        sources = np.argmax(alignments[row, steps, :width], axis=-1)
+        replacements.append(
+            {int(step): words[int(j)] for step, j in zip(steps, sources)}
+        )
+    return replacements

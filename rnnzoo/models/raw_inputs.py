@@ -95,7 +95,7 @@ def require_preprocessor(model, call: str):
 
 
 def generate_texts(
-    model, call: str, argument: str, inputs, generate, join=None
+    model, call: str, argument: str, inputs, generate, join=None, texts_of=None
 ) -> list[str]:
     """Runs a token-level generating call on raw texts and returns strings.
 
@@ -111,14 +111,21 @@ def generate_texts(
         generate: The token-level call, `ids -> GenerationResult`.
         join: Optional `join(text, output)`, e.g. to put the prompt
             before a language model's continuation.
+        texts_of: Optional `texts_of(result, texts)`, the strings of a
+            `GenerationResult` for its input `texts`; default
+            `preprocessor.detokenize(result.tokens)`.
     """
     preprocessor = require_preprocessor(model, call)
     texts = text_batch(argument, inputs)
     outputs = [""] * len(texts)
     present = [i for i, text in enumerate(texts) if text.strip()]
     if present:
-        ids = preprocessor.model_inputs([texts[i] for i in present])
-        generated = preprocessor.detokenize(generate(ids).tokens)
+        given = [texts[i] for i in present]
+        result = generate(preprocessor.model_inputs(given))
+        if texts_of is None:
+            generated = preprocessor.detokenize(result.tokens)
+        else:
+            generated = texts_of(result, given)
         for i, text in zip(present, generated):
             outputs[i] = join(texts[i], text) if join else text
     return outputs

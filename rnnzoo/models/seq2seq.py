@@ -235,7 +235,10 @@ class Seq2Seq(EncoderDecoderModel):
                 the model's default decoding, e.g. beam search of width 5
                 for the published translator, else greedy), `beam_width`,
                 `length_penalty`, `temperature`, `top_k`, `seed`,
-                `jit_compile`.
+                `jit_compile`; for sentences also `replace_unknown`:
+                whether each `[UNK]` becomes the source word the attention
+                weighted most (default: as the model's default decoding
+                says, else no).
 
         Returns:
             For sentences, the list of translations (strings). For ids, a
@@ -253,6 +256,7 @@ class Seq2Seq(EncoderDecoderModel):
         ... )  # doctest: +SKIP
         ['zwei hunde spielen im schnee .']
         """
+        replace_unknown = options.pop("replace_unknown", None)
         if is_text(source):
             return generate_texts(
                 self,
@@ -260,6 +264,15 @@ class Seq2Seq(EncoderDecoderModel):
                 "source",
                 source,
                 lambda ids: self.translate(ids, max_length, **options),
+                texts_of=lambda result, sources: self.preprocessor.translations(
+                    result, sources, replace_unknown
+                ),
+            )
+        if replace_unknown:
+            raise ValueError(
+                "`replace_unknown=True` copies source words into the "
+                "translation, so `source` must be sentences (strings), got "
+                "token ids"
             )
         return self.generate(
             numeric_inputs("source", source), max_length, **options

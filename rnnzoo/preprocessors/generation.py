@@ -8,13 +8,16 @@ import tensorflow as tf
 
 from rnnzoo.data.vectorizers import END_TOKEN
 from rnnzoo.data.vectorizers import START_TOKEN
+from rnnzoo.data.vectorizers import UNKNOWN_TOKEN
 from rnnzoo.models.generated_tokens import detokenize
+from rnnzoo.models.generated_tokens import unknown_word_replacements
 from rnnzoo.models.raw_inputs import text_batch
 from rnnzoo.preprocessors.base import Preprocessor
 from rnnzoo.preprocessors.base import check_vectorizer
 from rnnzoo.preprocessors.base import register_preprocessor
 from rnnzoo.preprocessors.images import load_images
 from rnnzoo.preprocessors.text import pad_rows
+from rnnzoo.validation import check_bool
 
 
 def config_decoding(metadata: dict) -> dict:
@@ -55,9 +58,10 @@ class GeneratingPreprocessor(Preprocessor):
             self.vocabulary.index(token) if token in self.vocabulary else None
         )
 
-    def detokenize(self, tokens) -> list[str]:
+    def detokenize(self, tokens, replacements=None) -> list[str]:
         """Rows of generated ids as strings: each row stops at `[end]`;
-        padding and `[start]` are left out."""
+        padding and `[start]` are left out; `replacements` (per row,
+        `{step: word}`) overwrite the words at those steps."""
         skip = (0, self._special_id(START_TOKEN))
         return detokenize(
             tokens,
@@ -65,6 +69,7 @@ class GeneratingPreprocessor(Preprocessor):
             self.separator,
             end_token=self._special_id(END_TOKEN),
             skip=skip,
+            replacements=replacements,
         )
 
     def get_config(self):
@@ -101,6 +106,38 @@ class TranslatorPreprocessor(GeneratingPreprocessor):
         texts = text_batch("source", raw)
         ids = self.vectorizer.vectorize(self.source_feature, tf.constant(texts))
         return pad_rows([row[row > 0] for row in ids.numpy()])
+
+    def translations(self, result, sources, replace_unknown=None):
+        """The sentences of a `GenerationResult` for its `sources`.
+
+        Args:
+            result: What the model generated for `model_inputs(sources)`.
+            sources: The source sentences (strings).
+            replace_unknown: Whether each `[UNK]` becomes the source word
+                the attention weighted most at that step
+                (`unknown_word_replacements`); `None` (default): the
+                model's default decoding says (`decoding`), else no.
+        """
+        if replace_unknown is None:
+            replace_unknown = self.decoding.get("replace_unknown", False)
+        if not check_bool("replace_unknown", replace_unknown):
+            return self.detokenize(result.tokens)
+        if result.alignments is None:
+            raise ValueError(
+                "`replace_unknown=True` copies the source word the attention "
+                "weighted most, but this model has no attention "
+                "(alignments=None); pass replace_unknown=False"
+            )
+        unknown = self._special_id(UNKNOWN_TOKEN)
+        if unknown is None:
+            return self.detokenize(result.tokens)
+        words = self.vectorizer.tokens(self.source_feature, list(sources))
+        return self.detokenize(
+            result.tokens,
+            unknown_word_replacements(
+                result.tokens, result.alignments, words, unknown
+            ),
+        )
 
     def get_config(self):
         return {

@@ -11,7 +11,10 @@ from rnnzoo.data.formatting import truncate
 from rnnzoo.data.formatting import with_markers
 from rnnzoo.data.vectorizers import END_TOKEN
 from rnnzoo.data.vectorizers import START_TOKEN
+from rnnzoo.data.vectorizers import UNKNOWN_TOKEN
 from rnnzoo.data.vectorizers import Vectorizer
+from rnnzoo.models.generated_tokens import detokenize
+from rnnzoo.models.generated_tokens import unknown_word_replacements
 from rnnzoo.tasks.metrics import corpus_bleu
 from rnnzoo.tasks.metrics import exact_match
 from rnnzoo.tasks.metrics import token_compile_arguments
@@ -94,12 +97,28 @@ class _Generation(TaskShape):
         length = length or DEFAULT_GENERATION_LENGTH
         hypotheses, references = [], []
         for batch in examples.batch(batch_size):
-            tokens = self.generate(
-                model, vectorizer, batch, inputs, length, decoding or {}
+            hypotheses += self.generated_texts(
+                model,
+                vectorizer,
+                batch,
+                (inputs, targets),
+                length,
+                dict(decoding or {}),
+                lambda tokens: _texts(tokens, vocabulary, end_token),
             )
-            hypotheses += _texts(tokens, vocabulary, end_token)
             references += [t.decode("utf-8") for t in batch[targets].numpy()]
         return self.scores(hypotheses, references)
+
+    def generated_texts(
+        self, model, vectorizer, batch, features, length, decoding, texts
+    ):
+        """The generated strings of one batch of raw examples: `texts` of
+        `generate`'s ids, unless a task does more with its inputs."""
+        return texts(
+            self.generate(
+                model, vectorizer, batch, features[0], length, decoding
+            )
+        )
 
     def scores(self, hypotheses, references) -> dict:
         return {"bleu": corpus_bleu(hypotheses, references)}
@@ -163,10 +182,45 @@ class Translation(_Generation):
         }
 
     def generate(self, model, vectorizer, batch, inputs, length, decoding):
-        source = vectorizer.vectorize(inputs, batch[inputs])[:, :length]
-        return model.translate(
-            source.numpy(), max_length=length, **decoding
+        return self._translate(
+            model,
+            vectorizer,
+            batch,
+            inputs,
+            length,
+            {k: v for k, v in decoding.items() if k != "replace_unknown"},
         ).tokens
+
+    def generated_texts(
+        self, model, vectorizer, batch, features, length, decoding, texts
+    ):
+        """With `replace_unknown` in `decoding`, each `[UNK]` becomes the
+        source word the attention weighted most, as the text call
+        `translate` writes it."""
+        inputs, targets = features
+        if not decoding.pop("replace_unknown", False):
+            return super().generated_texts(
+                model, vectorizer, batch, features, length, decoding, texts
+            )
+        result = self._translate(
+            model, vectorizer, batch, inputs, length, decoding
+        )
+        sources = [text.decode("utf-8") for text in batch[inputs].numpy()]
+        words = [row[:length] for row in vectorizer.tokens(inputs, sources)]
+        unknown = vectorizer.token_id(targets, UNKNOWN_TOKEN)
+        return detokenize(
+            result.tokens,
+            vectorizer.vocabulary(targets),
+            end_token=vectorizer.token_id(targets, END_TOKEN),
+            replacements=unknown_word_replacements(
+                result.tokens, result.alignments, words, unknown
+            ),
+        )
+
+    @staticmethod
+    def _translate(model, vectorizer, batch, inputs, length, decoding):
+        source = vectorizer.vectorize(inputs, batch[inputs])[:, :length]
+        return model.translate(source.numpy(), max_length=length, **decoding)
 
 
 class Captioning(_Generation):

@@ -93,6 +93,9 @@ def _is_decoding(value) -> bool:
     strategy = options.pop("strategy", None)
     if strategy not in STRATEGY_OPTIONS:
         return False
+    # A text-level option of every strategy (`Seq2Seq.translate`).
+    if not isinstance(options.pop("replace_unknown", False), bool):
+        return False
     if not set(options) <= set(STRATEGY_OPTIONS[strategy]):
         return False
     try:
@@ -109,7 +112,8 @@ DECODING = Scalar(
     + "; ".join(
         f"{strategy}: {', '.join(options) or 'no options'}"
         for strategy, options in STRATEGY_OPTIONS.items()
-    ),
+    )
+    + "; and for a translator `replace_unknown` (a bool)",
     _is_decoding,
 )
 

@@ -158,6 +158,9 @@ def test_an_unknown_task_is_named_with_the_known_ones(tmp_path):
         ({"strategy": "beam", "beam_width": 0}, False),
         ({"strategy": "nucleus"}, False),
         ({"beam_width": 5}, False),
+        ({"strategy": "beam", "replace_unknown": True}, True),
+        ({"strategy": "greedy", "replace_unknown": False}, True),
+        ({"strategy": "beam", "replace_unknown": "yes"}, False),
     ],
 )
 def test_decoding_takes_a_strategy_and_its_own_options(

@@ -241,3 +241,94 @@ def test_extend_vocabulary_keeps_what_the_model_knew(load):
     assert tagger.preprocessor.vectorizer.vocabulary("tokens")[-1] == "zorblax"
     with pytest.raises(ValueError, match="takes a text classifier or a tag"):
         rnnzoo.zoo.extend_vocabulary(load(TRANSLATOR), ["a"])
+
+
+UNKNOWN_WORDS = [
+    "a zyxwv man plays the qwvbn in the park .",
+    "the tourists photograph a gazebo near the lighthouse .",
+    "two dogs run .",
+]
+
+
+def test_replace_unknown_copies_the_most_attended_source_word(load):
+    translator = load(TRANSLATOR)
+    ids = translator.preprocessor.model_inputs(UNKNOWN_WORDS)
+    result = translator.translate(ids, strategy="greedy")
+    vocabulary = translator.preprocessor.vocabulary
+    expected = []
+    for row, sentence in enumerate(UNKNOWN_WORDS):
+        # Lowercase words split at spaces: how these sentences tokenize.
+        words = sentence.split()
+        out = []
+        for step, token in enumerate(result.tokens[row]):
+            if vocabulary[token] == "[end]":
+                break
+            word = vocabulary[token]
+            if word == "[UNK]":
+                weights = result.alignments[row, step, : len(words)]
+                word = words[max(range(len(words)), key=weights.__getitem__)]
+            out.append(word)
+        expected.append(" ".join(out))
+    plain = translator.translate(UNKNOWN_WORDS, strategy="greedy")
+    replaced = translator.translate(
+        UNKNOWN_WORDS, strategy="greedy", replace_unknown=True
+    )
+    assert sum(text.count("[UNK]") for text in plain) >= 3
+    assert replaced == expected
+    assert not any("[UNK]" in text for text in replaced)
+    assert replaced[2] == plain[2]  # nothing unknown, nothing changed
+
+
+def test_replace_unknown_follows_the_default_decoding(offline_cache):
+    translator = rnnzoo.create_model(TRANSLATOR, pretrained=True)
+    decoding = {"strategy": "greedy"}
+    translator.preprocessor.decoding = {**decoding, "replace_unknown": True}
+    replaced = translator.translate(UNKNOWN_WORDS)
+    assert replaced == translator.translate(
+        UNKNOWN_WORDS, strategy="greedy", replace_unknown=True
+    )
+    # Given, the option wins; the default strategy still applies.
+    plain = translator.translate(UNKNOWN_WORDS, replace_unknown=False)
+    assert "[UNK]" in plain[0]
+    assert plain == translator.translate(
+        UNKNOWN_WORDS, strategy="greedy", replace_unknown=False
+    )
+
+
+def test_replace_unknown_needs_sentences_and_a_bool(load):
+    translator = load(TRANSLATOR)
+    ids = translator.preprocessor.model_inputs(UNKNOWN_WORDS[:1])
+    with pytest.raises(ValueError, match="must be sentences.*got token ids"):
+        translator.translate(ids, replace_unknown=True)
+    with pytest.raises(ValueError, match="`replace_unknown` must be a bool"):
+        translator.translate(UNKNOWN_WORDS[:1], replace_unknown="yes")
+
+
+def test_bleu_is_measured_on_what_translate_writes(load):
+    """`rnnzoo evaluate` scores the translations the text call gives, with
+    `replace_unknown` from the config's decoding."""
+    import tensorflow as tf
+
+    from rnnzoo.tasks.metrics import corpus_bleu
+    from rnnzoo.tasks.registry import get_task
+
+    translator = load(TRANSLATOR)
+    references = ["ein mann spielt im park .", "touristen .", "zwei hunde ."]
+    examples = tf.data.Dataset.from_tensor_slices(
+        {"en": UNKNOWN_WORDS, "de": references}
+    )
+    task = get_task("translation")
+    vectorizer = translator.preprocessor.vectorizer
+    for replace in (False, True):
+        decoding = {"strategy": "greedy", "replace_unknown": replace}
+        written = translator.translate(UNKNOWN_WORDS, **decoding)
+        measured = task.generation_metrics(
+            translator, vectorizer, examples, length=50, decoding=decoding
+        )
+        assert measured["bleu"] == corpus_bleu(written, references)
+    assert corpus_bleu(written, references) != corpus_bleu(
+        translator.translate(
+            UNKNOWN_WORDS, strategy="greedy", replace_unknown=False
+        ),
+        references,
+    )

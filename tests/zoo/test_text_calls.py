@@ -40,7 +40,11 @@ WORD_LM = "ptb_word_lm.ptb"
 TAGGER = "upos_tagger.ud_en_ewt"
 CRF_TAGGER = "upos_tagger_crf.ud_en_ewt"
 CAPTIONER = "mnist_captioner.mnist_captions"
-CLASSIFIERS = ("sentiment_bilstm.imdb", "sentiment_skip_rnn.sst2", "sst2_bilstm.sst2")
+CLASSIFIERS = (
+    "sentiment_bilstm.imdb",
+    "sentiment_skip_rnn.sst2",
+    "sst2_bilstm.sst2",
+)
 TREE_CLASSIFIER = "sst_treelstm.sst"
 
 SENTENCES = [
