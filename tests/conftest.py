@@ -24,6 +24,7 @@ SLOW_ON_JAX = (
     "tests/models/test_language_model.py",
     "tests/models/test_learning.py",
     "tests/models/test_scheduled_sampling.py",
+    "tests/models/test_seq2seq.py",
     "tests/models/test_tagger_crf.py",
     "tests/models/test_tree_classifier.py",
     "tests/zoo/test_predict.py",
