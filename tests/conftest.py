@@ -28,6 +28,7 @@ SLOW_ON_JAX = (
     "tests/models/test_tagger_crf.py",
     "tests/models/test_tree_classifier.py",
     "tests/zoo/test_predict.py",
+    "tests/zoo/test_text_call_edges.py",
     "tests/zoo/test_verify.py",
 )
 
