@@ -45,6 +45,7 @@ def _predict(args):
         temperature=args.temperature,
         top_k=args.top_k,
         seed=args.seed,
+        replace_unknown=args.replace_unknown,
     )
     text = predict.format_predictions(predictions, as_json=args.json)
     if text or args.json:
@@ -94,6 +95,12 @@ def _add_predict_parser(commands):
     predict.add_argument("--temperature", type=float)
     predict.add_argument("--top-k", type=int)
     predict.add_argument("--seed", type=int, help="for repeatable sampling")
+    predict.add_argument(
+        "--replace-unknown",
+        action=argparse.BooleanOptionalAction,
+        help="translator: write the most-attended source word for each "
+        "[UNK] (default: as the model's default decoding says)",
+    )
     predict.add_argument(
         "--output-midi",
         metavar="PATH",

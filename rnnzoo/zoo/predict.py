@@ -109,7 +109,8 @@ def predict(model, inputs, output_midi=None, **options) -> list:
             generated roll (`NAME-2.mid`, ... after the first of several).
         **options: Generation options (`strategy`, `beam_width`,
             `max_length`, `temperature`, `top_k`, `seed`) for the
-            generating models; those set to `None` are left out.
+            generating models, and `replace_unknown` for a translator;
+            those set to `None` are left out.
     """
     options = {k: v for k, v in options.items() if v is not None}
     reads, run, empty = _kind(model)
@@ -119,6 +120,11 @@ def predict(model, inputs, output_midi=None, **options) -> list:
         raise ValueError(
             f"{flags}: only for generating models (translators, language "
             f"models, captioners), not for a {kind}"
+        )
+    if "replace_unknown" in options and not isinstance(model, Seq2Seq):
+        raise ValueError(
+            f"--replace-unknown/--no-replace-unknown: only for translators "
+            f"(Seq2Seq), not for a {kind}"
         )
     if output_midi is not None:
         if run is not _music:

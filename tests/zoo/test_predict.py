@@ -77,6 +77,14 @@ def test_translator_prints_a_line_per_input(capsys):
     ]
 
 
+def test_translator_copies_unknown_words_when_asked(capsys):
+    sentence = "a zyxwv man plays in the park ."
+    kept = lines(capsys, TRANSLATOR, sentence, "--no-replace-unknown")
+    copied = lines(capsys, TRANSLATOR, sentence, "--replace-unknown")
+    assert "[UNK]" in kept[0] and "[UNK]" not in copied[0]
+    assert copied[0] == kept[0].replace("[UNK]", "zyxwv")
+
+
 def test_tagger_prints_token_slash_tag(capsys, tmp_path):
     sentences = tmp_path / "sentences.txt"
     sentences.write_text("I love this movie .\n\nThe cat sat .\n")
@@ -200,6 +208,7 @@ def test_music_model_prints_notes_or_writes_midi(capsys, tmp_path, zoo):
         ([SERIES_CLASSIFIER, "WRONG"], "expected an array (steps, 12)"),
         ([CLASSIFIER, "x", "--seed", "1"], "--seed: only for generating"),
         ([TAGGER, "x", "--output-midi", "a.mid"], "is for a music model"),
+        ([CHARACTER_LM, "x", "--replace-unknown"], "only for translators"),
     ],
 )
 def test_errors_are_one_line(capsys, tmp_path, argv, expected):
