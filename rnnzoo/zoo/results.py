@@ -90,14 +90,18 @@ def _metric_of(config: dict, entry: dict) -> tuple[str, float | None]:
 
 def _decoding_note(config: dict, metric: str) -> str:
     """` (beam 5)` after a generation metric measured with a default
-    decoding other than greedy; else nothing."""
+    decoding other than greedy, `, unknown words copied` added with
+    `replace_unknown`; else nothing."""
     decoding = dict(config.get("decoding") or {})
     strategy = decoding.pop("strategy", "greedy")
-    if strategy == "greedy" or metric not in ("bleu", "exact_match"):
+    copied = ", unknown words copied" if decoding.get("replace_unknown") else ""
+    if metric not in ("bleu", "exact_match"):
         return ""
     if strategy == "beam":
-        return f" (beam {decoding.get('beam_width', 4)})"
-    return f" ({strategy})"
+        return f" (beam {decoding.get('beam_width', 4)}{copied})"
+    if strategy == "greedy":
+        return f" (greedy{copied})" if copied else ""
+    return f" ({strategy}{copied})"
 
 
 def compare(metric: str, ours: float | None, reference) -> str:

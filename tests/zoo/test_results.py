@@ -41,6 +41,16 @@ def test_every_published_weight_has_a_row_with_its_metric():
     "decoding, metric, note",
     [
         ({"strategy": "beam", "beam_width": 5}, "bleu", " (beam 5)"),
+        (
+            {"strategy": "beam", "beam_width": 5, "replace_unknown": True},
+            "bleu",
+            " (beam 5, unknown words copied)",
+        ),
+        (
+            {"strategy": "greedy", "replace_unknown": True},
+            "bleu",
+            " (greedy, unknown words copied)",
+        ),
         ({"strategy": "beam", "beam_width": 5}, "perplexity", ""),
         ({"strategy": "greedy"}, "exact_match", ""),
         (None, "bleu", ""),
