@@ -1,7 +1,6 @@
 """Tasks whose models generate a token sequence, scored with BLEU against
 the raw references: translation and image captioning."""
 
-import numpy as np
 import tensorflow as tf
 
 from rnnzoo.data import registry
@@ -25,20 +24,6 @@ from rnnzoo.tasks.registry import register_task
 DEFAULT_GENERATION_LENGTH = 50
 # A model's name for its decoder inputs (`Seq2Seq`, `ImageCaptioner`).
 DECODER_INPUT_NAMES = ("target_in", "caption_in")
-
-
-def _texts(tokens, vocabulary, end_token):
-    """The words of each row of generated ids, up to its `[end]`."""
-    texts = []
-    for row in np.asarray(tokens).tolist():
-        words = []
-        for token in row:
-            if token == end_token:
-                break
-            if token != 0:
-                words.append(vocabulary[token])
-        texts.append(" ".join(words))
-    return texts
 
 
 class _Generation(TaskShape):
@@ -104,7 +89,9 @@ class _Generation(TaskShape):
                 (inputs, targets),
                 length,
                 dict(decoding or {}),
-                lambda tokens: _texts(tokens, vocabulary, end_token),
+                lambda tokens: detokenize(
+                    tokens, vocabulary, end_token=end_token
+                ),
             )
             references += [t.decode("utf-8") for t in batch[targets].numpy()]
         return self.scores(hypotheses, references)
