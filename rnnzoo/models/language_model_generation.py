@@ -110,7 +110,7 @@ class LanguageModelGeneration(GenerativeModel):
         ... )  # doctest: +SKIP
         >>> model.generate(["ROMEO:"], max_length=40, strategy="sample",
         ...                temperature=0.8, seed=0)  # doctest: +SKIP
-        ['ROMEO:\\nso to the Prodint of thou by that there']
+        ['ROMEO:\\n\\nCLIFFORD:\\nShe was a home flowers to be']
         """
         if is_text(prompt):
             options = dict(

@@ -114,7 +114,9 @@ def compare(metric: str, ours: float | None, reference) -> str:
     if better:
         return f"meets it ({gap:.1f}% better)" if gap >= 0.05 else "meets it"
     direction = "higher" if lower_is_better else "lower"
-    return f"**falls short** ({gap:.1f}% {direction})"
+    # A miss is never shown as 0.0%: a small gap keeps its first digit.
+    shown = f"{gap:.1f}" if gap >= 0.05 else f"{gap:.1g}"
+    return f"**falls short** ({shown}% {direction})"
 
 
 def rounding(value: float) -> tuple[str, float]:

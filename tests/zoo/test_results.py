@@ -15,6 +15,7 @@ from rnnzoo.zoo import results
         ("perplexity", 130.0, 114.5, "**falls short** (13.5% higher)"),
         ("negative_log_likelihood", 7.2, 8.54, "meets it (15.7% better)"),
         ("bleu", 20.0, None, "no reference"),
+        ("validation_loss", 1.4707, 1.47, "**falls short** (0.05% higher)"),
     ],
 )
 def test_compare_knows_which_way_is_better(metric, ours, reference, expected):
