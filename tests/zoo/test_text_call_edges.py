@@ -269,7 +269,9 @@ def test_replace_unknown_copies_the_most_attended_source_word(load):
                 word = words[max(range(len(words)), key=weights.__getitem__)]
             out.append(word)
         expected.append(" ".join(out))
-    plain = translator.translate(UNKNOWN_WORDS, strategy="greedy")
+    plain = translator.translate(
+        UNKNOWN_WORDS, strategy="greedy", replace_unknown=False
+    )
     replaced = translator.translate(
         UNKNOWN_WORDS, strategy="greedy", replace_unknown=True
     )
