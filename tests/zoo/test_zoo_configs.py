@@ -41,9 +41,7 @@ def test_every_zoo_model_builds_and_runs(name):
     model = rnnzoo.create_model(name, **overrides)
     inputs = sample_inputs(model)
     # One batch: a stateful model takes only its own batch size.
-    outputs = model.predict(
-        inputs, batch_size=batch_size_of(inputs), verbose=0
-    )
+    outputs = model.predict(inputs, batch_size=batch_size_of(inputs), verbose=0)
     first = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
     assert np.all(np.isfinite(first))
     assert first.shape[0] == batch_size_of(inputs)
