@@ -89,8 +89,11 @@ class _Generation(TaskShape):
                 (inputs, targets),
                 length,
                 dict(decoding or {}),
-                lambda tokens: detokenize(
-                    tokens, vocabulary, end_token=end_token
+                lambda tokens, replacements=None: detokenize(
+                    tokens,
+                    vocabulary,
+                    end_token=end_token,
+                    replacements=replacements,
                 ),
             )
             references += [t.decode("utf-8") for t in batch[targets].numpy()]
@@ -100,7 +103,9 @@ class _Generation(TaskShape):
         self, model, vectorizer, batch, features, length, decoding, texts
     ):
         """The generated strings of one batch of raw examples: `texts` of
-        `generate`'s ids, unless a task does more with its inputs."""
+        `generate`'s ids, unless a task does more with its inputs
+        (`texts(tokens, replacements)` takes `detokenize`'s
+        `replacements`)."""
         return texts(
             self.generate(
                 model, vectorizer, batch, features[0], length, decoding
@@ -170,12 +175,7 @@ class Translation(_Generation):
 
     def generate(self, model, vectorizer, batch, inputs, length, decoding):
         return self._translate(
-            model,
-            vectorizer,
-            batch,
-            inputs,
-            length,
-            {k: v for k, v in decoding.items() if k != "replace_unknown"},
+            model, vectorizer, batch, inputs, length, decoding
         ).tokens
 
     def generated_texts(
@@ -195,11 +195,9 @@ class Translation(_Generation):
         sources = [text.decode("utf-8") for text in batch[inputs].numpy()]
         words = [row[:length] for row in vectorizer.tokens(inputs, sources)]
         unknown = vectorizer.token_id(targets, UNKNOWN_TOKEN)
-        return detokenize(
+        return texts(
             result.tokens,
-            vectorizer.vocabulary(targets),
-            end_token=vectorizer.token_id(targets, END_TOKEN),
-            replacements=unknown_word_replacements(
+            unknown_word_replacements(
                 result.tokens, result.alignments, words, unknown
             ),
         )
